@@ -1,0 +1,320 @@
+package io.sandboxer.core.fleet;
+
+import io.sandboxer.core.model.ConnectInfo;
+import io.sandboxer.core.model.Sandbox;
+import io.sandboxer.core.model.SandboxState;
+import io.sandboxer.core.provider.SandboxProvider;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The group manager both adapters use. It names instances with this process's boot generation, keeps the
+ * group within {@code max_size}, creates in bounded parallel batches with partial success, sweeps what older
+ * generations left behind, merges the backend's view with its own (deleting, in-flight creates), and reports
+ * an instance as {@code RUNNING} only once the {@link ReadinessProbe} answers.
+ *
+ * <p>Everything it needs after a restart is in the backend: names carry the generation, the provider lists
+ * only the group's own sandboxes. The in-memory state is a cache of in-flight work, never the source of truth.
+ */
+public final class Fleet implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Fleet.class);
+    private static final int MAX_PARALLEL_PROBES = 16;
+    private static final int MAX_PARALLEL_DELETES = 8;
+
+    private final SandboxProvider provider;
+    private final FleetSettings settings;
+    private final SpecFactory specs;
+    private final ReadinessProbe probe;
+    private final InstanceNamer namer;
+    private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
+    private final Semaphore createSlots;
+    private final Semaphore probeSlots = new Semaphore(MAX_PARALLEL_PROBES);
+    private final Semaphore deleteSlots = new Semaphore(MAX_PARALLEL_DELETES);
+    /** What this process knows beyond the backend: creates in flight, deletes in progress, readiness. */
+    private final Map<String, Tracked> tracked = new ConcurrentHashMap<>();
+    private final Object capacityLock = new Object();
+
+    private enum Phase { CREATING, ACTIVE, DELETING }
+
+    private record Tracked(Phase phase, boolean ready) {
+        Tracked markReady() {
+            return new Tracked(phase, true);
+        }
+    }
+
+    public Fleet(SandboxProvider provider, FleetSettings settings, SpecFactory specs, ReadinessProbe probe, Clock clock) {
+        this.provider = Objects.requireNonNull(provider, "provider");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.specs = Objects.requireNonNull(specs, "specs");
+        this.probe = Objects.requireNonNull(probe, "probe");
+        this.namer = new InstanceNamer(settings.namePrefix(), clock.instant(), clock);
+        this.createSlots = new Semaphore(settings.maxParallelCreates());
+    }
+
+    public FleetSettings settings() {
+        return settings;
+    }
+
+    public java.time.Instant bootGeneration() {
+        return namer.bootGeneration();
+    }
+
+    /**
+     * Looks at what the backend holds for this group: instances of older generations are deleted or adopted
+     * according to the sweep policy; instances of this generation (impossible unless two processes share a
+     * group) are adopted.
+     */
+    public SweepReport start() {
+        List<Sandbox> existing = provider.list();
+        List<String> toDelete = new ArrayList<>();
+        List<String> adopted = new ArrayList<>();
+        for (Sandbox sandbox : existing) {
+            Optional<InstanceName> name = InstanceName.parse(sandbox.id(), settings.namePrefix());
+            if (name.isEmpty()) {
+                LOG.warn("sandbox {} belongs to the group but does not follow its naming; left alone", sandbox.id());
+                continue;
+            }
+            boolean older = name.get().bootGeneration().isBefore(namer.bootGeneration());
+            if (older && settings.sweepPolicy() == SweepPolicy.DELETE) {
+                toDelete.add(sandbox.id());
+            } else {
+                tracked.put(sandbox.id(), new Tracked(Phase.ACTIVE, false));
+                adopted.add(sandbox.id());
+            }
+        }
+        DecreaseResult swept = deleteAll(toDelete);
+        if (!toDelete.isEmpty() || !adopted.isEmpty()) {
+            LOG.info("start-up sweep: {} instance(s) of older generations deleted, {} adopted, {} failed",
+                    swept.removed().size(), adopted.size(), swept.failures().size());
+        }
+        return new SweepReport(swept.removed(), adopted, swept.failures());
+    }
+
+    /**
+     * Creates up to {@code count} instances, at most {@code max_parallel_creates} at a time and never beyond
+     * {@code max_size}. Returns when every attempt has finished; failures do not undo successes.
+     */
+    public IncreaseResult increase(int count) {
+        if (count < 1) {
+            return new IncreaseResult(Math.max(count, 0), List.of(), List.of());
+        }
+        List<InstanceName> names = new ArrayList<>();
+        List<String> errors = new ArrayList<>();
+        synchronized (capacityLock) {
+            int free = settings.maxSize() - activeCount();
+            int granted = Math.max(0, Math.min(count, free));
+            if (granted < count) {
+                errors.add("max_size " + settings.maxSize() + " reached: " + (count - granted) + " instance(s) refused");
+            }
+            Set<String> taken = new HashSet<>(tracked.keySet());
+            for (int i = 0; i < granted; i++) {
+                InstanceName name = namer.next(taken);
+                taken.add(name.format());
+                tracked.put(name.format(), new Tracked(Phase.CREATING, false));
+                names.add(name);
+            }
+        }
+        List<Future<String>> futures = new ArrayList<>();
+        for (InstanceName name : names) {
+            futures.add(workers.submit(() -> createOne(name)));
+        }
+        List<String> created = new ArrayList<>();
+        for (int i = 0; i < futures.size(); i++) {
+            try {
+                created.add(futures.get(i).get());
+            } catch (ExecutionException e) {
+                tracked.remove(names.get(i).format());
+                String reason = e.getCause() == null ? e.toString() : String.valueOf(e.getCause().getMessage());
+                errors.add(reason);
+                LOG.warn("creating {} failed: {}", names.get(i), reason);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                errors.add("interrupted");
+                break;
+            }
+        }
+        return new IncreaseResult(count, created, errors);
+    }
+
+    private String createOne(InstanceName name) throws InterruptedException {
+        createSlots.acquire();
+        try {
+            Sandbox sandbox = provider.create(specs.specFor(name));
+            tracked.computeIfPresent(name.format(), (id, t) -> new Tracked(Phase.ACTIVE, t.ready()));
+            LOG.info("created {} ({})", sandbox.id(), sandbox.state());
+            return sandbox.id();
+        } finally {
+            createSlots.release();
+        }
+    }
+
+    /** Deletes the given instances in bounded parallel; ids that are already gone count as removed. */
+    public DecreaseResult decrease(Collection<String> ids) {
+        return deleteAll(List.copyOf(new java.util.LinkedHashSet<>(ids)));
+    }
+
+    private DecreaseResult deleteAll(List<String> ids) {
+        Map<String, Future<Boolean>> futures = new LinkedHashMap<>();
+        for (String id : ids) {
+            tracked.put(id, new Tracked(Phase.DELETING, false));
+            futures.put(id, workers.submit(() -> deleteOne(id)));
+        }
+        List<String> removed = new ArrayList<>();
+        Map<String, String> failures = new LinkedHashMap<>();
+        futures.forEach((id, future) -> {
+            try {
+                future.get();
+                tracked.remove(id);
+                removed.add(id);
+            } catch (ExecutionException e) {
+                String reason = e.getCause() == null ? e.toString() : String.valueOf(e.getCause().getMessage());
+                failures.put(id, reason);
+                LOG.warn("deleting {} failed (will be reported as deleting and retried on decrease): {}", id, reason);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failures.put(id, "interrupted");
+            }
+        });
+        return new DecreaseResult(removed, failures);
+    }
+
+    private boolean deleteOne(String id) throws InterruptedException {
+        deleteSlots.acquire();
+        try {
+            boolean deleted = provider.delete(id);
+            LOG.info(deleted ? "deleted {}" : "{} was already gone", id);
+            return deleted;
+        } finally {
+            deleteSlots.release();
+        }
+    }
+
+    /**
+     * Every instance of the group with its best-known state. Throws only when the backend cannot be listed;
+     * a failing readiness probe or connect-info lookup for one instance leaves that instance as {@code CREATING}.
+     */
+    public List<FleetInstance> update() {
+        // Judge "vanished" only against what was known before listing: a create finishing during the list
+        // call must not look like an instance that disappeared.
+        Map<String, Tracked> before = Map.copyOf(tracked);
+        List<Sandbox> listed = provider.list();
+        Map<String, Sandbox> backend = new LinkedHashMap<>();
+        for (Sandbox s : listed) {
+            if (InstanceName.parse(s.id(), settings.namePrefix()).isPresent()) {
+                backend.put(s.id(), s);
+            }
+        }
+        probeUnready(backend.values());
+
+        List<FleetInstance> result = new ArrayList<>();
+        for (Sandbox sandbox : backend.values()) {
+            Tracked t = tracked.computeIfAbsent(sandbox.id(), id -> new Tracked(Phase.ACTIVE, false));
+            result.add(new FleetInstance(sandbox.id(), reportedState(sandbox, t), sandbox, sandbox.detail()));
+        }
+        // Known here but not (yet or any more) in the backend.
+        for (Map.Entry<String, Tracked> entry : before.entrySet()) {
+            String id = entry.getKey();
+            if (backend.containsKey(id) || !tracked.containsKey(id)) {
+                continue;
+            }
+            switch (entry.getValue().phase()) {
+                case CREATING -> result.add(new FleetInstance(id, SandboxState.CREATING, null, "create in progress"));
+                case DELETING -> {
+                    result.add(new FleetInstance(id, SandboxState.DELETED, null, "deleted"));
+                    tracked.remove(id, entry.getValue());
+                }
+                case ACTIVE -> {
+                    result.add(new FleetInstance(id, SandboxState.DELETED, null, "no longer exists in the backend"));
+                    tracked.remove(id, entry.getValue());
+                }
+            }
+        }
+        return result;
+    }
+
+    private SandboxState reportedState(Sandbox sandbox, Tracked t) {
+        if (t.phase() == Phase.DELETING) {
+            return SandboxState.DELETING;
+        }
+        if (sandbox.state() == SandboxState.RUNNING) {
+            return t.ready() ? SandboxState.RUNNING : SandboxState.CREATING;
+        }
+        return sandbox.state();
+    }
+
+    private void probeUnready(Collection<Sandbox> sandboxes) {
+        List<Future<?>> probes = new ArrayList<>();
+        for (Sandbox sandbox : sandboxes) {
+            Tracked t = tracked.get(sandbox.id());
+            boolean needsProbe = sandbox.state() == SandboxState.RUNNING && (t == null || (!t.ready() && t.phase() != Phase.DELETING));
+            if (needsProbe) {
+                probes.add(workers.submit(() -> {
+                    probeOne(sandbox.id());
+                    return null;
+                }));
+            }
+        }
+        for (Future<?> f : probes) {
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                LOG.debug("readiness probe failed: {}", e.getCause().toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private void probeOne(String id) throws InterruptedException {
+        probeSlots.acquire();
+        try {
+            ConnectInfo info = provider.connectInfo(id);
+            if (probe.isReady(info)) {
+                tracked.compute(id, (key, t) -> t == null ? new Tracked(Phase.ACTIVE, true) : t.markReady());
+                LOG.info("{} is ready (SSH login works)", id);
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("{} not ready yet: {}", id, e.getMessage());
+        } finally {
+            probeSlots.release();
+        }
+    }
+
+    /** How to reach an instance (delegates to the backend, which knows addresses and credentials). */
+    public ConnectInfo connectInfo(String id) {
+        return provider.connectInfo(id);
+    }
+
+    /** Number of instances that count against {@code max_size}: in flight, active or still being deleted. */
+    public int activeCount() {
+        return tracked.size();
+    }
+
+    public <T> T withProvider(Function<SandboxProvider, T> action) {
+        return action.apply(provider);
+    }
+
+    /** Stops the worker threads; sandboxes stay, and the provider is closed by whoever opened it. */
+    @Override
+    public void close() {
+        workers.shutdownNow();
+    }
+}

@@ -1,0 +1,77 @@
+package io.sandboxer.core.testing;
+
+import io.sandboxer.core.credentials.SshPublicKey;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.PublicKey;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.sshd.common.file.virtualfs.VirtualFileSystemFactory;
+import org.apache.sshd.server.channel.ChannelSession;
+import org.apache.sshd.server.SshServer;
+import org.apache.sshd.server.keyprovider.SimpleGeneratorHostKeyProvider;
+import org.apache.sshd.server.shell.ProcessShellFactory;
+import org.apache.sshd.sftp.server.SftpSubsystemFactory;
+
+/**
+ * A real SSH server (Apache MINA SSHD) on a loopback port that runs commands as real local processes
+ * through {@code /bin/sh -c} and serves SFTP rooted in a temporary directory. Accepts one user with a
+ * password and/or authorized public keys.
+ */
+public final class TestSshServer implements AutoCloseable {
+    private final SshServer server;
+    private final Set<PublicKey> authorizedKeys = ConcurrentHashMap.newKeySet();
+
+    private TestSshServer(SshServer server) {
+        this.server = server;
+    }
+
+    public static TestSshServer start(String user, String password, Path sftpRoot, Path hostKeyFile) throws IOException {
+        SshServer server = SshServer.setUpDefaultServer();
+        server.setHost("127.0.0.1");
+        server.setPort(0);
+        SimpleGeneratorHostKeyProvider keys = new SimpleGeneratorHostKeyProvider(hostKeyFile);
+        keys.setAlgorithm("EC");
+        server.setKeyPairProvider(keys);
+        TestSshServer wrapper = new TestSshServer(server);
+        server.setPasswordAuthenticator((u, p, session) -> user.equals(u) && password != null && password.equals(p));
+        server.setPublickeyAuthenticator((u, key, session) -> user.equals(u)
+                && wrapper.authorizedKeys.stream().anyMatch(k -> SshPublicKey.of(k).equals(SshPublicKey.of(key))));
+        // Each exec request runs as "/bin/sh -c <command>", exactly like OpenSSH's sshd does.
+        server.setCommandFactory((channel, command) -> new ProcessShellFactory(command, "/bin/sh", "-c", command) {
+            @Override
+            protected List<String> resolveEffectiveCommand(ChannelSession session, String raw, List<String> elements) {
+                return elements;
+            }
+        }.createShell(channel));
+        server.setSubsystemFactories(List.of(new SftpSubsystemFactory()));
+        server.setFileSystemFactory(new VirtualFileSystemFactory(sftpRoot));
+        server.start();
+        return wrapper;
+    }
+
+    public void authorize(PublicKey key) {
+        authorizedKeys.add(key);
+    }
+
+    public int port() {
+        return server.getPort();
+    }
+
+    /** The host's public key, as a client would pin it. */
+    public SshPublicKey hostKey() {
+        try {
+            KeyPair pair = server.getKeyPairProvider().loadKeys(null).iterator().next();
+            return SshPublicKey.of(pair.getPublic());
+        } catch (IOException | java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.stop(true);
+    }
+}
