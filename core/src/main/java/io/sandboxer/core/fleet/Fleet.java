@@ -49,7 +49,15 @@ public final class Fleet implements AutoCloseable {
     private final Semaphore deleteSlots = new Semaphore(MAX_PARALLEL_DELETES);
     /** What this process knows beyond the backend: creates in flight, deletes in progress, readiness. */
     private final Map<String, Tracked> tracked = new ConcurrentHashMap<>();
+    /**
+     * Ids this process deleted that a backend listing may still show (the list was taken before the delete
+     * finished). Without these, an update racing a decrease would bring a deleted instance back to life.
+     */
+    private final Map<String, Long> deletedHere = new ConcurrentHashMap<>();
+    /** Incremented around every delete and list, to tell which listings were taken after a delete finished. */
+    private final java.util.concurrent.atomic.AtomicLong sequence = new java.util.concurrent.atomic.AtomicLong();
     private final Object capacityLock = new Object();
+    private final Object updateLock = new Object();
 
     private enum Phase { CREATING, ACTIVE, DELETING }
 
@@ -173,7 +181,8 @@ public final class Fleet implements AutoCloseable {
     private DecreaseResult deleteAll(List<String> ids) {
         Map<String, Future<Boolean>> futures = new LinkedHashMap<>();
         for (String id : ids) {
-            tracked.put(id, new Tracked(Phase.DELETING, false));
+            deletedHere.put(id, Long.MAX_VALUE); // in flight: no listing may resurrect it
+            tracked.computeIfPresent(id, (key, t) -> new Tracked(Phase.DELETING, t.ready()));
             futures.put(id, workers.submit(() -> deleteOne(id)));
         }
         List<String> removed = new ArrayList<>();
@@ -181,11 +190,14 @@ public final class Fleet implements AutoCloseable {
         futures.forEach((id, future) -> {
             try {
                 future.get();
+                deletedHere.put(id, sequence.incrementAndGet());
                 tracked.remove(id);
                 removed.add(id);
             } catch (ExecutionException e) {
                 String reason = e.getCause() == null ? e.toString() : String.valueOf(e.getCause().getMessage());
                 failures.put(id, reason);
+                tracked.put(id, new Tracked(Phase.DELETING, false));
+                deletedHere.remove(id);
                 LOG.warn("deleting {} failed (will be reported as deleting and retried on decrease): {}", id, reason);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -211,22 +223,47 @@ public final class Fleet implements AutoCloseable {
      * a failing readiness probe or connect-info lookup for one instance leaves that instance as {@code CREATING}.
      */
     public List<FleetInstance> update() {
+        // One update at a time: tombstones are only safe to drop when no older listing is still being merged.
+        synchronized (updateLock) {
+            return updateSerially();
+        }
+    }
+
+    private List<FleetInstance> updateSerially() {
         // Judge "vanished" only against what was known before listing: a create finishing during the list
         // call must not look like an instance that disappeared.
         Map<String, Tracked> before = Map.copyOf(tracked);
+        long listedAfter = sequence.incrementAndGet();
         List<Sandbox> listed = provider.list();
         Map<String, Sandbox> backend = new LinkedHashMap<>();
+        List<FleetInstance> result = new ArrayList<>();
         for (Sandbox s : listed) {
-            if (InstanceName.parse(s.id(), settings.namePrefix()).isPresent()) {
-                backend.put(s.id(), s);
+            if (InstanceName.parse(s.id(), settings.namePrefix()).isEmpty()) {
+                continue;
+            }
+            backend.put(s.id(), s);
+        }
+        // A tombstone can go once a listing taken after its delete finished no longer shows the id.
+        deletedHere.entrySet().removeIf(e -> e.getValue() < listedAfter && !backend.containsKey(e.getKey()));
+        for (Sandbox sandbox : List.copyOf(backend.values())) {
+            if (tracked.containsKey(sandbox.id())) {
+                continue;
+            }
+            if (deletedHere.containsKey(sandbox.id())) {
+                backend.remove(sandbox.id()); // a listing older than our delete
+                result.add(new FleetInstance(sandbox.id(), SandboxState.DELETED, sandbox, "deleted"));
+            } else {
+                tracked.putIfAbsent(sandbox.id(), new Tracked(Phase.ACTIVE, false)); // another process of this group made it: adopt
             }
         }
         probeUnready(backend.values());
-
-        List<FleetInstance> result = new ArrayList<>();
         for (Sandbox sandbox : backend.values()) {
-            Tracked t = tracked.computeIfAbsent(sandbox.id(), id -> new Tracked(Phase.ACTIVE, false));
-            result.add(new FleetInstance(sandbox.id(), reportedState(sandbox, t), sandbox, sandbox.detail()));
+            Tracked t = tracked.get(sandbox.id());
+            if (t == null) {
+                result.add(new FleetInstance(sandbox.id(), SandboxState.DELETED, sandbox, "deleted")); // removed meanwhile
+            } else {
+                result.add(new FleetInstance(sandbox.id(), reportedState(sandbox, t), sandbox, sandbox.detail()));
+            }
         }
         // Known here but not (yet or any more) in the backend.
         for (Map.Entry<String, Tracked> entry : before.entrySet()) {
@@ -263,7 +300,7 @@ public final class Fleet implements AutoCloseable {
         List<Future<?>> probes = new ArrayList<>();
         for (Sandbox sandbox : sandboxes) {
             Tracked t = tracked.get(sandbox.id());
-            boolean needsProbe = sandbox.state() == SandboxState.RUNNING && (t == null || (!t.ready() && t.phase() != Phase.DELETING));
+            boolean needsProbe = sandbox.state() == SandboxState.RUNNING && t != null && !t.ready() && t.phase() != Phase.DELETING;
             if (needsProbe) {
                 probes.add(workers.submit(() -> {
                     probeOne(sandbox.id());
@@ -288,7 +325,7 @@ public final class Fleet implements AutoCloseable {
         try {
             ConnectInfo info = provider.connectInfo(id);
             if (probe.isReady(info)) {
-                tracked.compute(id, (key, t) -> t == null ? new Tracked(Phase.ACTIVE, true) : t.markReady());
+                tracked.computeIfPresent(id, (key, t) -> t.markReady());
                 LOG.info("{} is ready (SSH login works)", id);
             }
         } catch (RuntimeException e) {

@@ -47,6 +47,9 @@ import java.util.stream.Collectors;
 public final class SettingsBinder {
     private static final int MAX_RENDERED_LENGTH = 80;
     private static final ObjectMapper MAPPER = strictMapper();
+    /** Unknown fields are shown with their value, unless the name suggests a secret (a misspelt "password"). */
+    private static final java.util.regex.Pattern SECRET_LOOKING =
+            java.util.regex.Pattern.compile("(?i)pass|secret|token|key|cred");
 
     public <T extends Record> T bind(String json, Class<T> type, String path) {
         JsonNode tree;
@@ -190,7 +193,8 @@ public final class SettingsBinder {
             String field = it.next();
             if (!accepted.contains(field)) {
                 String hint = closest(field, known.keySet());
-                violations.add(new Violation(join(path, field), null, "is not a known setting"
+                String shown = SECRET_LOOKING.matcher(field).find() ? Secret.masked() : render(node.get(field));
+                violations.add(new Violation(join(path, field), shown, "it is not a known setting"
                         + (hint == null ? "" : " (did you mean \"" + hint + "\"?)")
                         + "; known settings" + (path.isEmpty() ? "" : " in " + path) + " are: " + String.join(", ", known.keySet())));
             }
