@@ -1,0 +1,4 @@
+/**
+ * GitLab Runner custom-executor driver (picocli): config, prepare, run, cleanup, gc.
+ */
+package io.sandboxer.adapter.customexecutor;
