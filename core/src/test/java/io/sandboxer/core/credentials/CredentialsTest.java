@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sandboxer.core.testing.Command;
 import io.sandboxer.core.testing.Keys;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -81,10 +82,9 @@ class CredentialsTest {
 
     @Test
     void fingerprintMatchesSshKeygen() throws Exception {
-        Process p = new ProcessBuilder("ssh-keygen", "-l", "-E", "sha256", "-f", Keys.path("openssh_ed25519.pub").toString()).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, p.waitFor());
-        assertTrue(out.contains(Keys.load("openssh_ed25519").publicKey().fingerprint()), out);
+        Command keygen = Command.run(null, "ssh-keygen", "-l", "-E", "sha256", "-f", Keys.path("openssh_ed25519.pub").toString());
+        assertEquals(0, keygen.exitCode(), keygen.stderr());
+        assertTrue(keygen.stdout().contains(Keys.load("openssh_ed25519").publicKey().fingerprint()), keygen.stdout());
     }
 
     @Test
@@ -100,9 +100,9 @@ class CredentialsTest {
         Path file = dir.resolve("id");
         Files.writeString(file, key.text().reveal());
         Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-        Process p = new ProcessBuilder("ssh-keygen", "-y", "-f", file.toString()).redirectErrorStream(true).start();
-        String derived = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        assertEquals(0, p.waitFor(), derived);
+        Command keygen = Command.run(null, "ssh-keygen", "-y", "-f", file.toString());
+        assertEquals(0, keygen.exitCode(), keygen.stderr());
+        String derived = keygen.stdout().trim();
         assertEquals(key.authorizedKeysLine(), derived.split(" ")[0] + " " + derived.split(" ")[1]);
         assertNotEquals(key.authorizedKeysLine(), new SshKeyGenerator().generateEd25519().authorizedKeysLine());
     }
@@ -136,12 +136,9 @@ class CredentialsTest {
         assertTrue(PasswordHasher.matches(password, Secret.of(hash)));
         assertFalse(PasswordHasher.matches(Secret.of("other"), Secret.of(hash)));
         String salt = hash.split("\\$")[2];
-        Process p = new ProcessBuilder("openssl", "passwd", "-6", "-salt", salt, "-stdin").start();
-        p.getOutputStream().write(password.revealBytes());
-        p.getOutputStream().close();
-        String openssl = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        assertEquals(0, p.waitFor());
-        assertEquals(hash, openssl, "an independent SHA-512 crypt (OpenSSL) computes the same hash");
+        Command openssl = Command.run(password.revealBytes(), "openssl", "passwd", "-6", "-salt", salt, "-stdin");
+        assertEquals(0, openssl.exitCode(), openssl.stderr());
+        assertEquals(hash, openssl.stdout().trim(), "an independent SHA-512 crypt (OpenSSL) computes the same hash");
     }
 
     @Test
@@ -151,13 +148,9 @@ class CredentialsTest {
         assertTrue(hash.startsWith("$2a$10$"), hash);
         assertTrue(PasswordHasher.matches(password, Secret.of(hash)));
         // libxcrypt, the crypt(3) of Debian and Fedora guests, through Python's crypt module.
-        Process p = new ProcessBuilder("python3", "-W", "ignore", "-c",
-                "import crypt,sys; h=sys.argv[1]; print(crypt.crypt(sys.stdin.read(), h) == h)", hash).start();
-        p.getOutputStream().write(password.revealBytes());
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        assertEquals(0, p.waitFor(), err);
-        assertEquals("True", out, err);
+        Command python = Command.run(password.revealBytes(), "python3", "-W", "ignore", "-c",
+                "import crypt,sys; h=sys.argv[1]; print(crypt.crypt(sys.stdin.read(), h) == h)", hash);
+        assertEquals(0, python.exitCode(), python.stderr());
+        assertEquals("True", python.stdout().trim(), python.stderr());
     }
 }
