@@ -4,11 +4,14 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Objects;
 
-/** A file written into the guest at first boot. {@code mode} is octal permissions such as 0644. */
+/**
+ * A file written into the guest at first boot. {@code path} is absolute: {@code /etc/...} on Linux,
+ * {@code C:/...} on Windows. {@code mode} is octal permissions such as 0644 (ignored on Windows).
+ */
 public record GuestFile(String path, byte[] content, int mode, String owner) {
     public GuestFile {
         Objects.requireNonNull(path, "path");
-        if (!path.startsWith("/")) {
+        if (!path.startsWith("/") && !path.matches("^[A-Za-z]:[\\\\/].*")) {
             throw new IllegalArgumentException("guest file path \"" + path + "\" must be absolute");
         }
         content = Objects.requireNonNull(content, "content").clone();

@@ -4,7 +4,6 @@ import io.sandboxer.core.credentials.Secret;
 import io.sandboxer.core.credentials.SshPrivateKey;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -14,11 +13,7 @@ public final class Keys {
     }
 
     public static Path path(String name) {
-        try {
-            return Path.of(Keys.class.getResource("/keys/" + name).toURI());
-        } catch (URISyntaxException | NullPointerException e) {
-            throw new IllegalArgumentException("no test key " + name, e);
-        }
+        return TestResources.path("/keys/" + name);
     }
 
     public static SshPrivateKey load(String name) {
