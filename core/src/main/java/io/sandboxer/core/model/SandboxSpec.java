@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
 /**
  * What to create. {@code name} becomes the sandbox id; it must be a DNS label (lower-case letters, digits
  * and '-', at most 63 characters) because it ends up as a domain name, a Kubernetes object name and a guest
- * hostname. Null image, machine type or TTL mean "the backend's configured default".
+ * hostname. Null image, machine type or TTL mean "the backend's configured default". {@code access} (may be null)
+ * is how clients log in; the backend keeps it with the sandbox and returns it in {@link ConnectInfo}.
  */
 public record SandboxSpec(
         String name,
@@ -19,7 +20,8 @@ public record SandboxSpec(
         String machineType,
         Map<String, String> labels,
         Duration ttl,
-        BootstrapSpec bootstrap) {
+        BootstrapSpec bootstrap,
+        SandboxAccess access) {
 
     private static final Pattern DNS_LABEL = Pattern.compile("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$");
 
@@ -55,6 +57,7 @@ public record SandboxSpec(
         private Map<String, String> labels = Map.of();
         private Duration ttl;
         private BootstrapSpec bootstrap;
+        private SandboxAccess access;
 
         private Builder(String name) {
             this.name = name;
@@ -67,9 +70,10 @@ public record SandboxSpec(
         public Builder labels(Map<String, String> value) { this.labels = value; return this; }
         public Builder ttl(Duration value) { this.ttl = value; return this; }
         public Builder bootstrap(BootstrapSpec value) { this.bootstrap = value; return this; }
+        public Builder access(SandboxAccess value) { this.access = value; return this; }
 
         public SandboxSpec build() {
-            return new SandboxSpec(name, image, resources, architecture, machineType, labels, ttl, bootstrap);
+            return new SandboxSpec(name, image, resources, architecture, machineType, labels, ttl, bootstrap, access);
         }
     }
 }

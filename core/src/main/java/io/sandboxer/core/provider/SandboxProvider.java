@@ -36,8 +36,19 @@ public interface SandboxProvider extends AutoCloseable {
      */
     boolean delete(String id);
 
-    /** How to reach the sandbox; throws {@link SandboxNotFoundException} when it does not exist. */
+    /**
+     * How to reach the sandbox, as known right now (no waiting): throws {@link SandboxNotFoundException} when it
+     * does not exist and a retryable {@link SandboxException} while it has no address yet.
+     */
     ConnectInfo connectInfo(String id);
+
+    /**
+     * Polls {@link #connectInfo} until the sandbox has an address or {@code timeout} passes, telling
+     * {@code progress} what it waits for. A sandbox that is gone or failed ends the wait at once.
+     */
+    default ConnectInfo awaitConnectInfo(String id, java.time.Duration timeout, WaitProgress progress) {
+        return ConnectInfoWait.await(this, id, timeout, progress);
+    }
 
     /** A cheap check that the backend answers (connection alive, credentials valid). */
     default void checkHealth() {

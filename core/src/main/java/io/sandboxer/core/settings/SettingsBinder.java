@@ -335,17 +335,26 @@ public final class SettingsBinder {
         return text.length() > MAX_RENDERED_LENGTH ? text.substring(0, MAX_RENDERED_LENGTH) + "…" : text;
     }
 
+    /** The known name a misspelt one most likely meant: one sharing its first four letters, else one within a few edits. */
     private static String closest(String field, Collection<String> known) {
+        String lower = field.toLowerCase(java.util.Locale.ROOT);
+        String prefix = lower.length() >= 4 ? lower.substring(0, 4) : null;
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
+        boolean bestSharesPrefix = false;
         for (String candidate : known) {
-            int d = distance(field.toLowerCase(java.util.Locale.ROOT), candidate);
-            if (d < bestDistance) {
-                bestDistance = d;
+            int d = distance(lower, candidate);
+            boolean sharesPrefix = prefix != null && candidate.startsWith(prefix);
+            if ((sharesPrefix && !bestSharesPrefix) || (sharesPrefix == bestSharesPrefix && d < bestDistance)) {
                 best = candidate;
+                bestDistance = d;
+                bestSharesPrefix = sharesPrefix;
             }
         }
-        return bestDistance <= Math.max(2, field.length() / 4) ? best : null;
+        if (best == null) {
+            return null;
+        }
+        return bestSharesPrefix || bestDistance <= Math.max(2, field.length() / 4) ? best : null;
     }
 
     private static int distance(String a, String b) {

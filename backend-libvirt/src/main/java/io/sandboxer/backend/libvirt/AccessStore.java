@@ -1,0 +1,78 @@
+package io.sandboxer.backend.libvirt;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sandboxer.core.credentials.Secret;
+import io.sandboxer.core.credentials.SshPrivateKey;
+import io.sandboxer.core.model.ConnectProtocol;
+import io.sandboxer.core.model.Credential;
+import io.sandboxer.core.model.OsFamily;
+import io.sandboxer.core.model.SandboxAccess;
+import io.sandboxer.core.provider.SandboxException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
+
+/**
+ * Keeps each sandbox's login credential in {@code <state_dir>/<id>.access.json}, mode 0600, written atomically,
+ * so a later process (the next custom-executor stage, a restarted plugin) can log in. Never logged.
+ */
+final class AccessStore {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final Path dir;
+
+    AccessStore(Path dir) {
+        this.dir = dir;
+    }
+
+    Path fileFor(String id) {
+        return dir.resolve(id + ".access.json");
+    }
+
+    void save(String id, SandboxAccess access) {
+        ObjectNode node = JSON.createObjectNode()
+                .put("os", access.os().jsonName())
+                .put("protocol", access.protocol().jsonName())
+                .put("port", access.port())
+                .put("user", access.user());
+        switch (access.credential()) {
+            case Credential.PrivateKey key -> node.put("private_key", key.key().text().reveal());
+            case Credential.Password password -> node.put("password", password.password().reveal());
+        }
+        try {
+            Files.createDirectories(dir);
+            Path temp = Files.createTempFile(dir, "." + id, ".tmp", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.write(temp, JSON.writeValueAsBytes(node), StandardOpenOption.TRUNCATE_EXISTING);
+            Files.move(temp, fileFor(id), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new SandboxException("cannot store the credentials of " + id + " under " + dir + ": " + e.getMessage(), false, e);
+        }
+    }
+
+    Optional<SandboxAccess> load(String id) {
+        Path file = fileFor(id);
+        if (!Files.exists(file)) {
+            return Optional.empty();
+        }
+        try {
+            var node = JSON.readTree(Files.readString(file, StandardCharsets.UTF_8));
+            Credential credential = node.hasNonNull("private_key")
+                    ? new Credential.PrivateKey(SshPrivateKey.parse(Secret.of(node.get("private_key").asText()), null, "stored key of " + id))
+                    : new Credential.Password(Secret.of(node.get("password").asText()));
+            OsFamily os = "windows".equals(node.path("os").asText()) ? OsFamily.WINDOWS : OsFamily.LINUX;
+            ConnectProtocol protocol = "winrm".equals(node.path("protocol").asText()) ? ConnectProtocol.WINRM : ConnectProtocol.SSH;
+            return Optional.of(new SandboxAccess(os, protocol, node.path("port").asInt(22), node.get("user").asText(), credential));
+        } catch (IOException | RuntimeException e) {
+            throw new SandboxException("the stored credentials of " + id + " in " + file + " cannot be read: " + e.getMessage(), false, e);
+        }
+    }
+
+    boolean delete(String id) throws IOException {
+        return Files.deleteIfExists(fileFor(id));
+    }
+}

@@ -1,0 +1,148 @@
+package io.sandboxer.backend.libvirt;
+
+import io.sandboxer.core.provider.SandboxException;
+import org.libvirt.Connect;
+import org.libvirt.Library;
+import org.libvirt.LibvirtException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One shared libvirt connection (the C API is thread-safe per connection). The libvirt library is set up once
+ * per process: its event loop runs on a daemon thread (needed for keep-alives), and an error callback stops
+ * libvirt from printing errors to stderr on its own; errors reach us as exceptions. A dropped connection (a
+ * libvirtd restart, a broken SSH tunnel) is detected and reopened, and the call is retried once.
+ */
+final class LibvirtConnection implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LibvirtConnection.class);
+    private static final Object LIBRARY_LOCK = new Object();
+    private static boolean libraryReady;
+
+    private final String uri;
+    private Connect connect;
+
+    LibvirtConnection(String uri) {
+        this.uri = uri;
+        initialiseLibrary();
+        synchronized (this) {
+            connect = open();
+        }
+    }
+
+    static void initialiseLibrary() {
+        synchronized (LIBRARY_LOCK) {
+            if (libraryReady) {
+                return;
+            }
+            try {
+                Connect.setErrorCallback((userData, error) -> { }); // errors arrive as LibvirtException instead
+                Library.initEventLoop();
+                Thread loop = new Thread(() -> {
+                    try {
+                        Library.runEventLoop();
+                    } catch (LibvirtException e) {
+                        LOG.warn("libvirt event loop stopped: {}", LibvirtErrors.message(e));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }, "libvirt-event-loop");
+                loop.setDaemon(true);
+                loop.start();
+                libraryReady = true;
+            } catch (LibvirtException | UnsatisfiedLinkError e) {
+                throw new SandboxException("cannot initialise libvirt (is libvirt0 installed?): " + e.getMessage(), false, e);
+            }
+        }
+    }
+
+    private Connect open() {
+        try {
+            Connect c = new Connect(uri);
+            try {
+                c.setKeepAlive(5, 3); // notice a dead daemon or tunnel within ~20 s
+            } catch (LibvirtException e) {
+                LOG.debug("keep-alive not supported on {}: {}", uri, LibvirtErrors.message(e));
+            }
+            return c;
+        } catch (LibvirtException e) {
+            throw new SandboxException("cannot connect to libvirt at " + uri + ": " + LibvirtErrors.message(e), true, e);
+        }
+    }
+
+    String uri() {
+        return uri;
+    }
+
+    /** Runs {@code call}; when the connection turns out to be dead, reconnects and runs it once more. */
+    <T> T call(String action, LibvirtCall<T> call) {
+        Connect current = current();
+        try {
+            return call.apply(current);
+        } catch (LibvirtException e) {
+            if (!LibvirtErrors.isConnectionLost(e) && isAlive(current)) {
+                throw LibvirtErrors.wrap(action, e);
+            }
+            LOG.warn("libvirt connection to {} lost during {}; reconnecting", uri, action);
+            Connect fresh = reconnect(current);
+            try {
+                return call.apply(fresh);
+            } catch (LibvirtException again) {
+                throw LibvirtErrors.wrap(action, again);
+            }
+        }
+    }
+
+    /** Like {@link #call} but lets the LibvirtException through, for callers that inspect error codes. */
+    <T> T callRaw(LibvirtCall<T> call) throws LibvirtException {
+        Connect current = current();
+        try {
+            return call.apply(current);
+        } catch (LibvirtException e) {
+            if (!LibvirtErrors.isConnectionLost(e) && isAlive(current)) {
+                throw e;
+            }
+            return call.apply(reconnect(current));
+        }
+    }
+
+    private synchronized Connect current() {
+        if (connect == null) {
+            connect = open();
+        }
+        return connect;
+    }
+
+    private synchronized Connect reconnect(Connect broken) {
+        if (connect == broken) {
+            try {
+                broken.close();
+            } catch (LibvirtException ignored) {
+                // already dead
+            }
+            connect = null;
+            connect = open();
+            LOG.info("reconnected to libvirt at {}", uri);
+        }
+        return connect;
+    }
+
+    private static boolean isAlive(Connect c) {
+        try {
+            return c.isAlive();
+        } catch (LibvirtException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (connect != null) {
+            try {
+                connect.close();
+            } catch (LibvirtException e) {
+                LOG.debug("closing libvirt connection: {}", LibvirtErrors.message(e));
+            }
+            connect = null;
+        }
+    }
+}

@@ -1,0 +1,511 @@
+package io.sandboxer.backend.libvirt;
+
+import io.sandboxer.core.bootstrap.BootstrapRenderer;
+import io.sandboxer.core.bootstrap.BootstrapRenderers;
+import io.sandboxer.core.bootstrap.BootstrapSpec;
+import io.sandboxer.core.bootstrap.CaCertificate;
+import io.sandboxer.core.bootstrap.RenderedBootstrap;
+import io.sandboxer.core.credentials.CaCertificates;
+import io.sandboxer.core.fleet.InstanceName;
+import io.sandboxer.core.model.ConnectInfo;
+import io.sandboxer.core.model.ImageRef;
+import io.sandboxer.core.model.Quantity;
+import io.sandboxer.core.model.Sandbox;
+import io.sandboxer.core.model.SandboxAccess;
+import io.sandboxer.core.model.SandboxSpec;
+import io.sandboxer.core.model.SandboxState;
+import io.sandboxer.core.provider.SandboxException;
+import io.sandboxer.core.provider.SandboxNotFoundException;
+import io.sandboxer.core.provider.SandboxProvider;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.libvirt.Connect;
+import org.libvirt.Domain;
+import org.libvirt.DomainInfo;
+import org.libvirt.LibvirtException;
+import org.libvirt.StoragePool;
+import org.libvirt.StorageVol;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sandboxes as libvirt domains: a qcow2 overlay over a base volume, bootstrap data through fw_cfg (Ignition)
+ * or a NoCloud CD-ROM (cloud-init), a NIC whose MAC comes from the name, and sandboxer's own metadata in the
+ * domain XML. Everything this provider lists or deletes is chosen by that metadata's group, not by name.
+ */
+public final class LibvirtProvider implements SandboxProvider {
+    private static final Logger LOG = LoggerFactory.getLogger(LibvirtProvider.class);
+    /** VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | SNAPSHOTS_METADATA: remove the state libvirt manages for the domain. */
+    static final int UNDEFINE_FLAGS = 1 | 2;
+
+    private final LibvirtSettings settings;
+    private final LibvirtConnection connection;
+    private final Clock clock;
+    private final Instant generation;
+    private final BaseVolume base;
+    private final String domainType;
+    private final List<CaCertificate> caCertificates;
+    private final BootstrapRenderer renderer;
+    private final BootstrapStore bootstrapStore;
+    private final AccessStore accessStore;
+
+    LibvirtProvider(LibvirtSettings settings, LibvirtConnection connection, Clock clock) {
+        this.settings = settings;
+        this.connection = connection;
+        this.clock = clock;
+        this.generation = clock.instant();
+        try {
+            checkPoolAndNetwork();
+            this.base = BaseVolume.check(connection, settings);
+            String capabilities = connection.call("reading hypervisor capabilities", Connect::getCapabilities);
+            this.domainType = settings.uri().startsWith("test:") ? "test" : KvmSupport.resolve(settings.domainType(), capabilities, settings.architecture());
+            if ("kvm".equals(domainType) && !KvmSupport.usable(capabilities, settings.architecture())) {
+                LOG.warn("domain_type is kvm, but KVM on {} is not usable (no vmx/svm CPU flag): guests will crawl or fail; "
+                        + "set domain_type to \"qemu\" or \"auto\"", settings.uri());
+            }
+            this.caCertificates = settings.caCertificatesPath() == null ? List.of() : CaCertificates.load(Path.of(settings.caCertificatesPath()));
+            this.renderer = BootstrapRenderers.byFormat(settings.bootstrapFormat());
+            this.bootstrapStore = new BootstrapStore(connection, settings);
+            this.accessStore = new AccessStore(Path.of(settings.stateDir()));
+        } catch (RuntimeException e) {
+            connection.close();
+            throw e;
+        }
+        LOG.info("libvirt backend ready: {} pool {} network {} base {} ({} GiB) domain type {}", settings.uri(), settings.poolName(),
+                settings.networkName(), base.path(), base.capacityBytes() >> 30, domainType);
+    }
+
+    private void checkPoolAndNetwork() {
+        connection.call("checking pool and network", c -> {
+            try {
+                StoragePool pool = c.storagePoolLookupByName(settings.poolName());
+                try {
+                    if (pool.isActive() != 1) {
+                        throw new SandboxException("storage pool " + settings.poolName() + " is not active: virsh pool-start " + settings.poolName(), false);
+                    }
+                } finally {
+                    pool.free();
+                }
+            } catch (LibvirtException e) {
+                throw new SandboxException("pool_name \"" + settings.poolName() + "\" is not a storage pool on " + settings.uri() + ": "
+                        + LibvirtErrors.message(e), false, e);
+            }
+            try {
+                var network = c.networkLookupByName(settings.networkName());
+                try {
+                    if (network.isActive() != 1) {
+                        throw new SandboxException("network " + settings.networkName() + " is not active: virsh net-start " + settings.networkName(), false);
+                    }
+                } finally {
+                    network.free();
+                }
+            } catch (LibvirtException e) {
+                throw new SandboxException("network_name \"" + settings.networkName() + "\" is not a network on " + settings.uri() + ": "
+                        + LibvirtErrors.message(e), false, e);
+            }
+            return null;
+        });
+    }
+
+    public String domainType() {
+        return domainType;
+    }
+
+    public LibvirtSettings settings() {
+        return settings;
+    }
+
+    @Override
+    public Sandbox create(SandboxSpec spec) {
+        String name = spec.name();
+        Instant created = clock.instant();
+        Instant expires = spec.ttl() != null ? created.plus(spec.ttl()) : settings.ttl() != null ? created.plus(settings.ttl()) : null;
+        BaseVolume backing = baseFor(spec.image());
+        String overlay = name + ".qcow2";
+        Deque<Step> done = new ArrayDeque<>();
+        try {
+            if (exists(name)) {
+                throw new SandboxException("a domain named " + name + " already exists on " + settings.uri(), false);
+            }
+            RenderedBootstrap rendered = render(spec);
+            long capacity = Math.max(backing.capacityBytes(), diskBytes(spec));
+            createOverlay(overlay, capacity, backing);
+            done.push(new Step("overlay volume " + overlay, () -> bootstrapStore.delete(overlay, null)));
+
+            BootstrapAttachment attachment = new BootstrapAttachment.None();
+            BootstrapStore.Stored stored = null;
+            if (rendered != null) {
+                boolean ignition = "ignition".equals(renderer.format());
+                byte[] bytes = ignition ? rendered.part("config.ign") : NoCloudSeed.build(rendered);
+                String bootstrapName = ignition ? name + ".ign" : name + "-cidata.iso";
+                stored = bootstrapStore.store(bootstrapName, bytes, ignition);
+                BootstrapStore.Stored s = stored;
+                done.push(new Step("bootstrap " + bootstrapName, () -> bootstrapStore.delete(s.volume(), s.file())));
+                attachment = ignition ? new BootstrapAttachment.FwCfg(settings.fwCfgKey(), stored.hostPath())
+                        : stored.volume() != null ? new BootstrapAttachment.CdromVolume(settings.poolName(), stored.volume())
+                        : new BootstrapAttachment.CdromFile(stored.hostPath());
+            }
+            if (spec.access() != null) {
+                accessStore.save(name, spec.access());
+                done.push(new Step("credentials", () -> accessStore.delete(name)));
+            }
+            DomainMetadata metadata = new DomainMetadata(settings.group(), generation, created, expires, spec.labels(), overlay,
+                    stored == null ? null : stored.volume(), stored == null ? null : stored.file());
+            String xml = DomainXml.render(definition(spec, metadata, overlay, attachment));
+            connection.call("defining domain " + name, c -> {
+                c.domainDefineXML(xml).free();
+                return null;
+            });
+            done.push(new Step("domain definition", () -> undefine(name)));
+            connection.call("starting domain " + name, c -> {
+                Domain d = c.domainLookupByName(name);
+                try {
+                    d.create();
+                } finally {
+                    d.free();
+                }
+                return null;
+            });
+            LOG.info("started {} ({} vCPU, {} MiB, {} on {})", name, vcpus(spec), memoryMib(spec), domainType, settings.uri());
+            return new Sandbox(name, SandboxState.RUNNING, null, null, created, expires, spec.labels(), null);
+        } catch (RuntimeException e) {
+            rollBack(name, done, e);
+            throw e instanceof SandboxException ? e : new SandboxException("creating " + name + " failed: " + e.getMessage(), false, e);
+        }
+    }
+
+    private record Step(String what, Undo undo) {
+    }
+
+    @FunctionalInterface
+    private interface Undo {
+        Object run() throws IOException;
+    }
+
+    private void rollBack(String name, Deque<Step> done, RuntimeException cause) {
+        while (!done.isEmpty()) {
+            Step step = done.pop();
+            try {
+                step.undo().run();
+                LOG.info("rolled back {} of {}", step.what(), name);
+            } catch (IOException | RuntimeException e) {
+                cause.addSuppressed(e);
+                LOG.error("rolling back {} of {} failed: {}", step.what(), name, e.getMessage());
+            }
+        }
+    }
+
+    private RenderedBootstrap render(SandboxSpec spec) {
+        if (spec.bootstrap() == null) {
+            return null;
+        }
+        BootstrapSpec b = spec.bootstrap().withHostname(spec.name());
+        if (b.caCertificates().isEmpty() && !caCertificates.isEmpty()) {
+            b = new BootstrapSpec(b.osFamily(), b.hostname(), b.users(), caCertificates, b.files(), b.units(), b.hostKeys(),
+                    b.sshPasswordAuthentication());
+        }
+        return renderer.render(b);
+    }
+
+    private BaseVolume baseFor(ImageRef image) {
+        if (image == null) {
+            return base;
+        }
+        return switch (image) {
+            case ImageRef.PoolVolume v -> BaseVolume.check(connection, v.pool(), v.volume(), null);
+            case ImageRef.HostPath p -> BaseVolume.check(connection, settings.poolName(), null, p.path());
+            case ImageRef.ContainerDisk c -> throw new SandboxException("the libvirt backend boots pool volumes or host paths, not container image "
+                    + c.reference(), false);
+        };
+    }
+
+    private void createOverlay(String overlay, long capacity, BaseVolume backing) {
+        connection.call("creating overlay volume " + overlay, c -> {
+            StoragePool pool = c.storagePoolLookupByName(settings.poolName());
+            try {
+                StorageVol vol = pool.storageVolCreateXML(VolumeXml.overlay(overlay, capacity, backing.path(), backing.format()), 0);
+                vol.free();
+                return null;
+            } finally {
+                pool.free();
+            }
+        });
+    }
+
+    private DomainDefinition definition(SandboxSpec spec, DomainMetadata metadata, String overlay, BootstrapAttachment attachment) {
+        String machine = spec.machineType() != null ? spec.machineType() : settings.machineType();
+        return new DomainDefinition(spec.name(), UUID.nameUUIDFromBytes(("sandboxer:" + settings.group() + ":" + spec.name()).getBytes(StandardCharsets.UTF_8)),
+                metadata, domainType, spec.architecture() != null ? spec.architecture() : settings.architecture(), machine, vcpus(spec),
+                memoryMib(spec), settings.boot(), settings.poolName(), overlay, settings.diskBus(), attachment, settings.networkName(),
+                macFor(spec.name()), settings.networkModel());
+    }
+
+    private int vcpus(SandboxSpec spec) {
+        Quantity cpu = spec.resources().cpu().effective();
+        return cpu != null ? Math.max(1, cpu.wholeCoresRoundedUp()) : settings.vcpuCount();
+    }
+
+    private long memoryMib(SandboxSpec spec) {
+        Quantity memory = spec.resources().memory().effective();
+        return memory != null ? memory.mebibytesRoundedUp() : settings.memoryMib();
+    }
+
+    private long diskBytes(SandboxSpec spec) {
+        Quantity disk = spec.resources().disk().effective();
+        long gib = disk != null ? disk.gibibytesRoundedUp() : settings.diskSizeGib() == null ? 0 : settings.diskSizeGib();
+        return gib << 30;
+    }
+
+    /** The Fleet's names carry a 6-hex suffix; any other name gets a MAC from its hash. */
+    static String macFor(String name) {
+        return InstanceName.macAddressOf(name).orElseGet(() -> {
+            try {
+                byte[] h = MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8));
+                return "52:54:00:" + HexFormat.ofDelimiter(":").formatHex(h, 0, 3);
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    private boolean exists(String name) {
+        return lookup(name).isPresent();
+    }
+
+    /** The domain and its metadata, when it exists and belongs to this group. */
+    private Optional<Owned> lookup(String name) {
+        return connection.call("looking up " + name, c -> {
+            Domain d;
+            try {
+                d = c.domainLookupByName(name);
+            } catch (LibvirtException e) {
+                if (LibvirtErrors.isNotFound(e)) {
+                    return Optional.empty();
+                }
+                throw e;
+            }
+            try {
+                String xml = d.getXMLDesc(0);
+                Optional<DomainMetadata> metadata = DomainXml.readMetadata(xml);
+                if (metadata.isEmpty() || !metadata.get().group().equals(settings.group())) {
+                    return Optional.empty();
+                }
+                return Optional.of(new Owned(name, metadata.get(), d.getInfo().state, DomainXml.macAddress(xml).orElse(null)));
+            } finally {
+                d.free();
+            }
+        });
+    }
+
+    private record Owned(String name, DomainMetadata metadata, DomainInfo.DomainState state, String mac) {
+        Sandbox toSandbox(String internalAddress) {
+            SandboxState s = switch (state) {
+                case VIR_DOMAIN_RUNNING, VIR_DOMAIN_BLOCKED -> SandboxState.RUNNING;
+                case VIR_DOMAIN_NOSTATE -> SandboxState.CREATING;
+                case VIR_DOMAIN_PAUSED, VIR_DOMAIN_PMSUSPENDED, VIR_DOMAIN_SHUTDOWN, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_CRASHED -> SandboxState.FAILED;
+            };
+            String detail = s == SandboxState.FAILED ? "domain is " + state.name().substring("VIR_DOMAIN_".length()).toLowerCase() : null;
+            return new Sandbox(name, s, internalAddress, null, metadata.createdAt(), metadata.expiresAt(), metadata.labels(), detail);
+        }
+    }
+
+    @Override
+    public Optional<Sandbox> get(String id) {
+        return lookup(id).map(o -> o.toSandbox(null));
+    }
+
+    @Override
+    public List<Sandbox> list() {
+        return connection.call("listing domains", c -> {
+            List<Sandbox> result = new ArrayList<>();
+            for (Domain d : c.listAllDomains(0)) {
+                try {
+                    String xml = d.getXMLDesc(0);
+                    Optional<DomainMetadata> metadata = DomainXml.readMetadata(xml);
+                    if (metadata.isPresent() && metadata.get().group().equals(settings.group())) {
+                        result.add(new Owned(d.getName(), metadata.get(), d.getInfo().state, null).toSandbox(null));
+                    }
+                } catch (LibvirtException e) {
+                    if (!LibvirtErrors.isNotFound(e)) { // a domain undefined while we listed
+                        throw e;
+                    }
+                } finally {
+                    d.free();
+                }
+            }
+            return result;
+        });
+    }
+
+    @Override
+    public boolean delete(String id) {
+        Optional<Owned> owned = lookup(id);
+        List<String> failures = new ArrayList<>();
+        boolean removed = false;
+        String overlay = owned.map(o -> o.metadata().overlayVolume()).orElse(id + ".qcow2");
+        String bootstrapVolume = owned.map(o -> o.metadata().bootstrapVolume()).orElse(null);
+        String bootstrapFile = owned.map(o -> o.metadata().bootstrapFile()).orElse(null);
+        if (owned.isPresent()) {
+            try {
+                removed |= destroyAndUndefine(id);
+            } catch (SandboxException e) {
+                failures.add(e.getMessage());
+            }
+        } else if (existsUnowned(id)) {
+            return false; // someone else's domain of that name: not ours to touch
+        }
+        // Leftovers of a half-finished create or an interrupted delete are found by their names.
+        if (owned.isEmpty()) {
+            bootstrapVolume = settings.effectiveDelivery() == BootstrapDelivery.VOLUME ? id + ("ignition".equals(renderer.format()) ? ".ign" : "-cidata.iso") : null;
+            bootstrapFile = settings.effectiveDelivery() == BootstrapDelivery.FILE
+                    ? Path.of(settings.stateDir(), id + ("ignition".equals(renderer.format()) ? ".ign" : "-cidata.iso")).toString() : null;
+        }
+        try {
+            removed |= deleteOverlayIfOurs(overlay);
+        } catch (SandboxException e) {
+            failures.add(e.getMessage());
+        }
+        try {
+            removed |= bootstrapStore.delete(bootstrapVolume, bootstrapFile);
+        } catch (SandboxException e) {
+            failures.add(e.getMessage());
+        }
+        try {
+            removed |= accessStore.delete(id);
+        } catch (IOException e) {
+            failures.add("credentials file: " + e.getMessage());
+        }
+        if (!failures.isEmpty()) {
+            throw new SandboxException("deleting " + id + " left something behind (delete again to retry): " + String.join("; ", failures), true);
+        }
+        if (removed) {
+            LOG.info("deleted {}", id);
+        }
+        return removed;
+    }
+
+    private boolean existsUnowned(String id) {
+        return connection.call("looking up " + id, c -> {
+            try {
+                c.domainLookupByName(id).free();
+                return true;
+            } catch (LibvirtException e) {
+                if (LibvirtErrors.isNotFound(e)) {
+                    return false;
+                }
+                throw e;
+            }
+        });
+    }
+
+    private boolean destroyAndUndefine(String id) {
+        return connection.call("destroying and undefining " + id, c -> {
+            Domain d;
+            try {
+                d = c.domainLookupByName(id);
+            } catch (LibvirtException e) {
+                if (LibvirtErrors.isNotFound(e)) {
+                    return false;
+                }
+                throw e;
+            }
+            try {
+                if (d.isActive() == 1) {
+                    try {
+                        d.destroy();
+                    } catch (LibvirtException e) {
+                        if (!LibvirtErrors.isNotRunning(e)) {
+                            throw e;
+                        }
+                    }
+                }
+                d.undefine(UNDEFINE_FLAGS);
+                return true;
+            } finally {
+                d.free();
+            }
+        });
+    }
+
+    private Object undefine(String id) {
+        return destroyAndUndefine(id);
+    }
+
+    /** Deletes the overlay only when its backing store is one of our bases: never a volume that merely shares the name. */
+    private boolean deleteOverlayIfOurs(String overlay) {
+        return connection.call("deleting overlay " + overlay, c -> {
+            StoragePool pool = c.storagePoolLookupByName(settings.poolName());
+            try {
+                StorageVol vol;
+                try {
+                    vol = pool.storageVolLookupByName(overlay);
+                } catch (LibvirtException e) {
+                    if (LibvirtErrors.isNotFound(e)) {
+                        return false;
+                    }
+                    throw e;
+                }
+                try {
+                    boolean backed = Xml.path(Xml.parse(vol.getXMLDesc(0)).getDocumentElement(), "backingStore", "path").isPresent();
+                    if (!backed) {
+                        LOG.warn("volume {} has no backing store, so it is not an overlay sandboxer made; left alone", overlay);
+                        return false;
+                    }
+                    vol.delete(0);
+                    return true;
+                } finally {
+                    vol.free();
+                }
+            } finally {
+                pool.free();
+            }
+        });
+    }
+
+    @Override
+    public ConnectInfo connectInfo(String id) {
+        Owned owned = lookup(id).orElseThrow(() -> new SandboxNotFoundException(id));
+        if (owned.state() != DomainInfo.DomainState.VIR_DOMAIN_RUNNING && owned.state() != DomainInfo.DomainState.VIR_DOMAIN_BLOCKED) {
+            throw new SandboxException(id + " is not running (" + owned.toSandbox(null).detail() + ")",
+                    owned.state() == DomainInfo.DomainState.VIR_DOMAIN_NOSTATE);
+        }
+        List<String> why = new ArrayList<>();
+        String address = connection.call("finding the address of " + id, c -> {
+            Domain d = c.domainLookupByName(id);
+            try {
+                return AddressFinder.find(d, owned.mac(), settings.addressSource(), why).orElse(null);
+            } finally {
+                d.free();
+            }
+        });
+        if (address == null) {
+            throw new SandboxException(id + " has no IP address yet (" + String.join(", ", why) + ")", true);
+        }
+        SandboxAccess access = accessStore.load(id).orElseThrow(() -> new SandboxException(
+                "no credentials are recorded for " + id + " (it was created without access details)", false));
+        return new ConnectInfo(id, access.os(), settings.architecture(), access.protocol(), address, address, access.port(), access.user(),
+                access.credential(), null);
+    }
+
+    @Override
+    public void checkHealth() {
+        connection.call("checking the connection", Connect::getLibVersion);
+    }
+
+    @Override
+    public void close() {
+        connection.close();
+    }
+}
