@@ -34,6 +34,46 @@ final class BootstrapStore {
         this.stateDir = Path.of(settings.stateDir());
     }
 
+    /**
+     * For file delivery: makes {@code state_dir} (0750, QEMU's group) and checks that QEMU can reach it, since
+     * QEMU opens bootstrap files itself. A private ancestor (say a 0700 home or temp directory) is a clear error
+     * at start instead of a "Permission denied" from QEMU at the first boot.
+     */
+    void prepareStateDir() {
+        if (settings.effectiveDelivery() != BootstrapDelivery.FILE || settings.uri().startsWith("test:")) {
+            return;
+        }
+        try {
+            if (!Files.isDirectory(stateDir)) {
+                Files.createDirectories(stateDir);
+                Files.setPosixFilePermissions(stateDir, PosixFilePermissions.fromString("rwxr-x---"));
+                Optional<String> group = QemuGroup.name();
+                if (group.isPresent()) {
+                    Files.getFileAttributeView(stateDir, PosixFileAttributeView.class)
+                            .setGroup(stateDir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group.get()));
+                } else {
+                    Files.setPosixFilePermissions(stateDir, PosixFilePermissions.fromString("rwxr-x--x"));
+                }
+            }
+            Optional<String> group = QemuGroup.name();
+            for (Path dir = stateDir.toAbsolutePath(); dir != null; dir = dir.getParent()) {
+                var attributes = Files.getFileAttributeView(dir, PosixFileAttributeView.class).readAttributes();
+                var perms = attributes.permissions();
+                boolean othersMayEnter = perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE);
+                boolean qemuGroupMayEnter = group.isPresent() && attributes.group().getName().equals(group.get())
+                        && perms.contains(java.nio.file.attribute.PosixFilePermission.GROUP_EXECUTE);
+                if (!othersMayEnter && !qemuGroupMayEnter) {
+                    throw new SandboxException("state_dir " + stateDir + " cannot be reached by QEMU: " + dir + " is mode "
+                            + PosixFilePermissions.toString(perms) + " (owner " + attributes.owner().getName() + ", group "
+                            + attributes.group().getName() + "); choose a state_dir QEMU can enter, such as "
+                            + LibvirtSettings.DEFAULT_STATE_DIR, false);
+                }
+            }
+        } catch (IOException e) {
+            throw new SandboxException("cannot prepare state_dir " + stateDir + ": " + e.getMessage(), false, e);
+        }
+    }
+
     /** The stored bytes: their path on the hypervisor, and whether they are a volume (name) or a local file. */
     record Stored(String hostPath, String volume, String file) {
     }

@@ -49,4 +49,24 @@ final class KvmSupport {
         }
         return usable(capabilitiesXml, architecture) ? "kvm" : "qemu";
     }
+
+    /**
+     * The same decision for the hypervisor on this machine, from {@code /dev/kvm} and {@code /proc/cpuinfo}:
+     * milliseconds, where libvirt's capabilities can take seconds.
+     */
+    static boolean usableLocally(Architecture architecture) {
+        java.nio.file.Path kvm = java.nio.file.Path.of("/dev/kvm");
+        if (!java.nio.file.Files.exists(kvm) || architecture != Architecture.host()) {
+            return false;
+        }
+        if (architecture != Architecture.AMD64) {
+            return true;
+        }
+        try {
+            return java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/cpuinfo")).stream()
+                    .anyMatch(l -> l.startsWith("flags") && (l.contains(" vmx") || l.contains(" svm")));
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
 }

@@ -69,15 +69,15 @@ public final class LibvirtProvider implements SandboxProvider {
         try {
             checkPoolAndNetwork();
             this.base = BaseVolume.check(connection, settings);
-            String capabilities = connection.call("reading hypervisor capabilities", Connect::getCapabilities);
-            this.domainType = settings.uri().startsWith("test:") ? "test" : KvmSupport.resolve(settings.domainType(), capabilities, settings.architecture());
-            if ("kvm".equals(domainType) && !KvmSupport.usable(capabilities, settings.architecture())) {
+            this.domainType = resolveDomainType();
+            if ("kvm".equals(domainType) && !kvmUsable()) {
                 LOG.warn("domain_type is kvm, but KVM on {} is not usable (no vmx/svm CPU flag): guests will crawl or fail; "
                         + "set domain_type to \"qemu\" or \"auto\"", settings.uri());
             }
             this.caCertificates = settings.caCertificatesPath() == null ? List.of() : CaCertificates.load(Path.of(settings.caCertificatesPath()));
             this.renderer = BootstrapRenderers.byFormat(settings.bootstrapFormat());
             this.bootstrapStore = new BootstrapStore(connection, settings);
+            bootstrapStore.prepareStateDir();
             this.accessStore = new AccessStore(Path.of(settings.stateDir()));
         } catch (RuntimeException e) {
             connection.close();
@@ -85,6 +85,25 @@ public final class LibvirtProvider implements SandboxProvider {
         }
         LOG.info("libvirt backend ready: {} pool {} network {} base {} ({} GiB) domain type {}", settings.uri(), settings.poolName(),
                 settings.networkName(), base.path(), base.capacityBytes() >> 30, domainType);
+    }
+
+    private String resolveDomainType() {
+        if (settings.uri().startsWith("test:")) {
+            return "test";
+        }
+        if (!"auto".equals(settings.domainType())) {
+            return settings.domainType();
+        }
+        return kvmUsable() ? "kvm" : "qemu";
+    }
+
+    /** Local hypervisors are checked from /dev/kvm and the CPU flags; remote ones from their capabilities XML (slower). */
+    private boolean kvmUsable() {
+        if (settings.isLocal()) {
+            return KvmSupport.usableLocally(settings.architecture());
+        }
+        String capabilities = connection.call("reading hypervisor capabilities", Connect::getCapabilities);
+        return KvmSupport.usable(capabilities, settings.architecture());
     }
 
     private void checkPoolAndNetwork() {

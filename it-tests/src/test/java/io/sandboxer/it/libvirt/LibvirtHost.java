@@ -1,0 +1,93 @@
+package io.sandboxer.it.libvirt;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The real hypervisor for end-to-end tests: builds (or reuses from its cache) the Debian guest image with
+ * {@code scripts/guest-image.sh}, then prepares libvirtd, an isolated network and a pool with
+ * {@code scripts/libvirt-host.sh}. Both scripts print progress on stderr, which goes to the test log.
+ */
+public record LibvirtHost(String uri, String network, String pool, Path poolDir, String baseVolume, String kernel, String initrd) {
+
+    public static LibvirtHost prepare() {
+        String[] imageOutput = run(Path.of("scripts/guest-image.sh").toAbsolutePath().toString()).strip().split("\n");
+        String imageDir = imageOutput[imageOutput.length - 1];
+        Map<String, String> vars = new HashMap<>();
+        for (String line : run(Path.of("scripts/libvirt-host.sh").toAbsolutePath().toString(), imageDir).split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq > 0) {
+                vars.put(line.substring(0, eq), line.substring(eq + 1));
+            }
+        }
+        return new LibvirtHost(vars.get("URI"), vars.get("NETWORK"), vars.get("POOL"), Path.of(vars.get("POOL_DIR")), vars.get("BASE_VOLUME"),
+                vars.get("KERNEL"), vars.get("INITRD"));
+    }
+
+    static String run(String... command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException(String.join(" ", command) + " failed (exit " + p.exitValue() + "); see its messages above");
+            }
+            return out;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run " + command[0] + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted running " + command[0], e);
+        }
+    }
+
+    /** Stops libvirtd, waits until it is gone, starts it again and waits until it answers. */
+    public void restartLibvirtd() {
+        run("pkill", "-x", "libvirtd");
+        waitFor("libvirtd to exit", () -> exitCode("pgrep", "-x", "libvirtd") != 0);
+        run("libvirtd", "-d");
+        waitFor("libvirtd to answer", () -> exitCode("virsh", "-c", uri, "version") == 0);
+    }
+
+    private static void waitFor(String what, java.util.function.BooleanSupplier condition) {
+        java.time.Instant deadline = java.time.Instant.now().plusSeconds(60);
+        while (!condition.getAsBoolean()) {
+            if (java.time.Instant.now().isAfter(deadline)) {
+                throw new IllegalStateException("timed out waiting for " + what);
+            }
+            try {
+                Thread.sleep(100); // polling interval
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    private static int exitCode(String... command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return p.waitFor();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    /** Names of everything libvirt holds that contains {@code fragment}: domains and pool volumes. */
+    public String leftovers(String fragment) {
+        String domains = run("virsh", "-c", uri, "list", "--all", "--name");
+        String volumes = run("virsh", "-c", uri, "vol-list", pool);
+        StringBuilder found = new StringBuilder();
+        for (String line : (domains + "\n" + volumes).split("\n")) {
+            if (line.contains(fragment)) {
+                found.append(line.strip()).append('\n');
+            }
+        }
+        return found.toString();
+    }
+}
