@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
 /**
  * What to create. {@code name} becomes the sandbox id; it must be a DNS label (lower-case letters, digits
  * and '-', at most 63 characters) because it ends up as a domain name, a Kubernetes object name and a guest
- * hostname. Null image, machine type or TTL mean "the backend's configured default". {@code access} (may be null)
+ * hostname. Null image, architecture, machine type or TTL mean "the backend's configured default". {@code access} (may be null)
  * is how clients log in; the backend keeps it with the sandbox and returns it in {@link ConnectInfo}.
  */
 public record SandboxSpec(
@@ -32,7 +32,6 @@ public record SandboxSpec(
                     + "\" is not allowed: use 1 to 63 lower-case letters, digits and '-', starting and ending with a letter or digit");
         }
         resources = Objects.requireNonNullElse(resources, new Resources(null, null, null));
-        architecture = Objects.requireNonNullElse(architecture, Architecture.AMD64);
         labels = labels == null ? Map.of() : Map.copyOf(labels);
         if (ttl != null && (ttl.isNegative() || ttl.isZero())) {
             throw new IllegalArgumentException("ttl " + ttl + " must be positive");

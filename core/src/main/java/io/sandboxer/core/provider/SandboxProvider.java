@@ -50,6 +50,33 @@ public interface SandboxProvider extends AutoCloseable {
         return ConnectInfoWait.await(this, id, timeout, progress);
     }
 
+    /**
+     * Deletes the group's sandboxes whose expiry passed, or, without an expiry, that are older than {@code maxAge}
+     * (null = only expiries count); backends also remove their orphaned side resources. With {@code dryRun}
+     * nothing is deleted and the report says what would be.
+     */
+    default GarbageReport collectGarbage(java.time.Duration maxAge, boolean dryRun) {
+        java.time.Instant now = java.time.Instant.now();
+        java.util.List<String> expired = new java.util.ArrayList<>();
+        java.util.Map<String, String> failures = new java.util.LinkedHashMap<>();
+        for (io.sandboxer.core.model.Sandbox sandbox : list()) {
+            boolean byTtl = sandbox.isExpired(now);
+            boolean byAge = sandbox.expiresAt() == null && maxAge != null && sandbox.createdAt() != null
+                    && sandbox.createdAt().plus(maxAge).isBefore(now);
+            if (byTtl || byAge) {
+                expired.add(sandbox.id());
+                if (!dryRun) {
+                    try {
+                        delete(sandbox.id());
+                    } catch (SandboxException e) {
+                        failures.put(sandbox.id(), e.getMessage());
+                    }
+                }
+            }
+        }
+        return new GarbageReport(dryRun, expired, java.util.List.of(), failures);
+    }
+
     /** A cheap check that the backend answers (connection alive, credentials valid). */
     default void checkHealth() {
         list();

@@ -1,0 +1,386 @@
+package io.sandboxer.backend.kubevirt;
+
+import io.fabric8.kubernetes.api.model.KubernetesResourceList;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.MixedOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.sandboxer.backend.kubevirt.model.v1.VirtualMachineInstance;
+import io.sandboxer.core.bootstrap.BootstrapRenderer;
+import io.sandboxer.core.bootstrap.BootstrapRenderers;
+import io.sandboxer.core.bootstrap.BootstrapSpec;
+import io.sandboxer.core.bootstrap.GuestUser;
+import io.sandboxer.core.bootstrap.SshHostKey;
+import io.sandboxer.core.bootstrap.UserPassword;
+import io.sandboxer.core.credentials.PasswordHasher;
+import io.sandboxer.core.credentials.RandomPasswords;
+import io.sandboxer.core.credentials.SshKeyGenerator;
+import io.sandboxer.core.credentials.SshPrivateKey;
+import io.sandboxer.core.credentials.SshPublicKey;
+import io.sandboxer.core.model.ConnectInfo;
+import io.sandboxer.core.model.ConnectProtocol;
+import io.sandboxer.core.model.Credential;
+import io.sandboxer.core.model.ImageRef;
+import io.sandboxer.core.model.OsFamily;
+import io.sandboxer.core.model.ResourceRequirement;
+import io.sandboxer.core.model.Sandbox;
+import io.sandboxer.core.model.SandboxAccess;
+import io.sandboxer.core.model.SandboxSpec;
+import io.sandboxer.core.model.SandboxState;
+import io.sandboxer.core.provider.GarbageReport;
+import io.sandboxer.core.provider.SandboxException;
+import io.sandboxer.core.provider.SandboxNotFoundException;
+import io.sandboxer.core.provider.SandboxProvider;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sandboxes as KubeVirt VirtualMachineInstances. Per sandbox: one Secret (cloud-init user data, SSH user,
+ * a fresh 32-character password, the private key, the pinned host key) and one VMI booting a containerDisk
+ * with {@code cloudInitNoCloud.secretRef}. The Secret is owned by the VMI (Kubernetes GC removes it too) and
+ * is deleted explicitly as well. Listing, deletion and GC select by the group label, never by name alone.
+ */
+public final class KubevirtProvider implements SandboxProvider {
+    private static final Logger LOG = LoggerFactory.getLogger(KubevirtProvider.class);
+    /** A Secret younger than this may belong to a create in progress (Secret first, VMI second): GC leaves it. */
+    static final Duration ORPHAN_GRACE = Duration.ofMinutes(2);
+
+    private final KubevirtSettings settings;
+    private final KubernetesClient client;
+    private final Clock clock;
+    private final BootstrapRenderer renderer = BootstrapRenderers.byFormat("cloud-init");
+    private final Map<String, PortForwardTunnel> tunnels = new ConcurrentHashMap<>();
+    private final boolean ownsClient;
+
+    public KubevirtProvider(KubevirtSettings settings, KubernetesClient client, Clock clock, boolean ownsClient) {
+        this.settings = settings;
+        this.client = client;
+        this.clock = clock;
+        this.ownsClient = ownsClient;
+    }
+
+    private MixedOperation<VirtualMachineInstance, KubernetesResourceList<VirtualMachineInstance>, Resource<VirtualMachineInstance>> vmis() {
+        return client.resources(VirtualMachineInstance.class);
+    }
+
+    private String ns() {
+        return settings.namespace();
+    }
+
+    @Override
+    public Sandbox create(SandboxSpec spec) {
+        String name = spec.name();
+        Instant now = clock.instant();
+        Instant expires = now.plus(spec.ttl() != null ? spec.ttl() : settings.ttl());
+        String machineType = spec.machineType() != null ? spec.machineType() : settings.machineType();
+        var architecture = spec.architecture() != null ? spec.architecture() : settings.architecture();
+        KubevirtSettings.machineTypeProblem(machineType, architecture).ifPresent(problem -> {
+            throw new SandboxException("machine type \"" + machineType + "\" is not allowed: " + problem, false);
+        });
+        String image = imageOf(spec.image());
+
+        OsFamily os = spec.access() != null ? spec.access().os() : settings.os();
+        String user = spec.access() != null ? spec.access().user() : settings.sshUser();
+        io.sandboxer.core.credentials.Secret password = spec.access() != null && spec.access().credential() instanceof Credential.Password p
+                ? p.password() : new RandomPasswords().next();
+        SshPrivateKey key = spec.access() != null && spec.access().credential() instanceof Credential.PrivateKey k
+                ? k.key() : new SshKeyGenerator().generateEd25519();
+        SshPrivateKey hostKey = os == OsFamily.LINUX ? new SshKeyGenerator().generateEd25519() : null;
+        byte[] userData = renderer.render(bootstrapFor(spec, os, user, password, key, hostKey)).part("user-data");
+
+        Map<String, String> data = new LinkedHashMap<>();
+        data.put(KubevirtNames.SECRET_USERDATA, b64(userData));
+        data.put(KubevirtNames.SECRET_USER, b64(user));
+        data.put(KubevirtNames.SECRET_PASSWORD, b64(password.reveal()));
+        data.put(KubevirtNames.SECRET_PRIVATE_KEY, b64(key.text().reveal()));
+        data.put(KubevirtNames.SECRET_OS, b64(os.jsonName()));
+        if (hostKey != null) {
+            data.put(KubevirtNames.SECRET_HOST_KEY, b64(hostKey.publicKey().authorizedKeysLine()));
+        }
+        Secret secret = new SecretBuilder().withNewMetadata()
+                .withName(KubevirtNames.secretName(name)).withNamespace(ns())
+                .withLabels(Map.of(KubevirtNames.GROUP_LABEL, settings.group(), KubevirtNames.ID_LABEL, name,
+                        KubevirtNames.KIND_LABEL, KubevirtNames.KIND_BOOTSTRAP))
+                .endMetadata().withType("Opaque").withData(data).build();
+        ApiCalls.retrying("creating Secret " + secret.getMetadata().getName(), () -> client.secrets().inNamespace(ns()).resource(secret).create());
+
+        VirtualMachineInstance vmi = VmiFactory.build(new VmiFactory.Request(name, ns(), settings.group(), image, settings.imagePullPolicy(),
+                settings.imagePullSecret(), architecture, machineType,
+                merge(spec.resources().cpu(), settings.cpuRequest(), settings.cpuLimit()),
+                merge(spec.resources().memory(), settings.memoryRequest(), settings.memoryLimit()),
+                merge(spec.resources().disk(), settings.ephemeralStorageRequest(), settings.ephemeralStorageLimit()),
+                settings.nodeSelector(), settings.tolerations(), spec.access() != null ? spec.access().port() : settings.sshPort(), expires,
+                spec.labels()));
+        VirtualMachineInstance created;
+        try {
+            created = ApiCalls.retrying("creating VirtualMachineInstance " + name, () -> vmis().inNamespace(ns()).resource(vmi).create());
+        } catch (SandboxException e) {
+            deleteSecretQuietly(name, e);
+            throw e;
+        }
+        try {
+            String uid = created.getMetadata().getUid();
+            client.secrets().inNamespace(ns()).withName(KubevirtNames.secretName(name)).edit(s -> {
+                s.getMetadata().setOwnerReferences(List.of(new OwnerReferenceBuilder().withApiVersion("kubevirt.io/v1")
+                        .withKind("VirtualMachineInstance").withName(name).withUid(uid).build()));
+                return s;
+            });
+        } catch (KubernetesClientException e) {
+            LOG.warn("could not make VMI {} the owner of its Secret ({}); delete and gc remove it anyway", name, ApiCalls.reason(e));
+        }
+        LOG.info("created VirtualMachineInstance {}/{} from {}", ns(), name, image);
+        return toSandbox(created);
+    }
+
+    private String imageOf(ImageRef image) {
+        return switch (image) {
+            case null -> {
+                if (settings.image() == null) {
+                    throw new SandboxException("no image: set the default image (image / --default-image) or give the job one", false);
+                }
+                yield settings.image();
+            }
+            case ImageRef.ContainerDisk c -> c.reference();
+            default -> throw new SandboxException("the KubeVirt backend boots containerDisk images, not " + image, false);
+        };
+    }
+
+    private static ResourceRequirement merge(ResourceRequirement fromSpec, io.sandboxer.core.model.Quantity request,
+            io.sandboxer.core.model.Quantity limit) {
+        if (fromSpec != null && fromSpec.isSet()) {
+            return fromSpec;
+        }
+        return request == null && limit == null ? null : new ResourceRequirement(request, limit);
+    }
+
+    /** The spec's bootstrap (or a minimal one) with the login user added when it is not there yet. */
+    private BootstrapSpec bootstrapFor(SandboxSpec spec, OsFamily os, String user, io.sandboxer.core.credentials.Secret password,
+            SshPrivateKey key, SshPrivateKey hostKey) {
+        BootstrapSpec base = spec.bootstrap() != null ? spec.bootstrap().withHostname(spec.name())
+                : new BootstrapSpec(os, spec.name(), List.of(), List.of(), List.of(), List.of(), List.of(), false);
+        List<GuestUser> users = new ArrayList<>(base.users());
+        if (users.stream().noneMatch(u -> u.name().equals(user))) {
+            UserPassword pw = os == OsFamily.WINDOWS ? new UserPassword.Plain(password)
+                    : new UserPassword.Hashed(new PasswordHasher().hash(password, settings.passwordHash()));
+            users.add(new GuestUser(user, pw, List.of(key.authorizedKeysLine()), os == OsFamily.WINDOWS ? List.of() : List.of("sudo"),
+                    os == OsFamily.WINDOWS ? null : "/bin/bash", os == OsFamily.LINUX));
+        }
+        List<SshHostKey> hostKeys = new ArrayList<>(base.hostKeys());
+        if (hostKey != null && hostKeys.isEmpty()) {
+            hostKeys.add(new SshHostKey(hostKey));
+        }
+        return new BootstrapSpec(base.osFamily(), base.hostname(), users, base.caCertificates(), base.files(), base.units(), hostKeys,
+                base.sshPasswordAuthentication() || os == OsFamily.LINUX && spec.access() == null);
+    }
+
+    private void deleteSecretQuietly(String name, Exception cause) {
+        try {
+            client.secrets().inNamespace(ns()).withName(KubevirtNames.secretName(name)).delete();
+        } catch (KubernetesClientException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    @Override
+    public Optional<Sandbox> get(String id) {
+        VirtualMachineInstance vmi = ApiCalls.retrying("reading VirtualMachineInstance " + id, () -> vmis().inNamespace(ns()).withName(id).get());
+        return Optional.ofNullable(vmi).filter(this::ours).map(this::toSandbox);
+    }
+
+    private boolean ours(VirtualMachineInstance vmi) {
+        var labels = vmi.getMetadata().getLabels();
+        return labels != null && settings.group().equals(labels.get(KubevirtNames.GROUP_LABEL));
+    }
+
+    @Override
+    public List<Sandbox> list() {
+        return ApiCalls.retrying("listing VirtualMachineInstances", () -> vmis().inNamespace(ns())
+                .withLabel(KubevirtNames.GROUP_LABEL, settings.group()).list().getItems()).stream().map(this::toSandbox).toList();
+    }
+
+    private Sandbox toSandbox(VirtualMachineInstance vmi) {
+        VmiStatus status = VmiStatus.of(vmi);
+        var meta = vmi.getMetadata();
+        Instant created = meta.getCreationTimestamp() == null ? null : OffsetDateTime.parse(meta.getCreationTimestamp()).toInstant();
+        String expiry = meta.getAnnotations() == null ? null : meta.getAnnotations().get(KubevirtNames.EXPIRES_ANNOTATION);
+        Instant expires = expiry == null ? null : Instant.ofEpochSecond(Long.parseLong(expiry));
+        Map<String, String> labels = meta.getLabels() == null ? Map.of() : meta.getLabels();
+        return new Sandbox(meta.getName(), status.state(), status.ipAddress(), null, created, expires, labels, status.detail());
+    }
+
+    @Override
+    public boolean delete(String id) {
+        Optional.ofNullable(tunnels.remove(id)).ifPresent(PortForwardTunnel::close);
+        VirtualMachineInstance vmi = ApiCalls.retrying("reading VirtualMachineInstance " + id, () -> vmis().inNamespace(ns()).withName(id).get());
+        boolean removed = false;
+        if (vmi != null && !ours(vmi)) {
+            return false; // another group's VMI of that name: not ours to touch
+        }
+        if (vmi != null) {
+            removed |= !ApiCalls.retrying("deleting VirtualMachineInstance " + id,
+                    () -> vmis().inNamespace(ns()).withName(id).withGracePeriod(0).delete()).isEmpty();
+        }
+        removed |= deleteSecret(id);
+        if (removed) {
+            LOG.info("deleted {}/{}", ns(), id);
+        }
+        return removed;
+    }
+
+    private boolean deleteSecret(String id) {
+        Secret secret = ApiCalls.retrying("reading Secret of " + id,
+                () -> client.secrets().inNamespace(ns()).withName(KubevirtNames.secretName(id)).get());
+        if (secret == null || secret.getMetadata().getLabels() == null
+                || !settings.group().equals(secret.getMetadata().getLabels().get(KubevirtNames.GROUP_LABEL))) {
+            return false;
+        }
+        return !ApiCalls.retrying("deleting Secret of " + id,
+                () -> client.secrets().inNamespace(ns()).withName(KubevirtNames.secretName(id)).delete()).isEmpty();
+    }
+
+    @Override
+    public ConnectInfo connectInfo(String id) {
+        VirtualMachineInstance vmi = ApiCalls.retrying("reading VirtualMachineInstance " + id, () -> vmis().inNamespace(ns()).withName(id).get());
+        if (vmi == null || !ours(vmi)) {
+            throw new SandboxNotFoundException(id);
+        }
+        VmiStatus status = VmiStatus.of(vmi);
+        if (status.state() == SandboxState.FAILED) {
+            throw new SandboxException(id + " failed: " + status.detail(), false);
+        }
+        if (status.state() != SandboxState.RUNNING) {
+            throw new SandboxException(id + " is not ready yet (" + status.detail() + ")", true);
+        }
+        Secret secret = ApiCalls.retrying("reading Secret of " + id, () -> client.secrets().inNamespace(ns()).withName(KubevirtNames.secretName(id)).get());
+        if (secret == null || secret.getData() == null) {
+            throw new SandboxException("the Secret " + KubevirtNames.secretName(id) + " with the credentials of " + id + " is missing", false);
+        }
+        Map<String, String> data = secret.getData();
+        String user = unb64(data.get(KubevirtNames.SECRET_USER));
+        OsFamily os = "windows".equals(unb64(data.get(KubevirtNames.SECRET_OS))) ? OsFamily.WINDOWS : OsFamily.LINUX;
+        Credential credential = data.containsKey(KubevirtNames.SECRET_PRIVATE_KEY)
+                ? new Credential.PrivateKey(SshPrivateKey.parse(io.sandboxer.core.credentials.Secret.of(unb64(data.get(KubevirtNames.SECRET_PRIVATE_KEY))),
+                        null, "key of " + id))
+                : new Credential.Password(io.sandboxer.core.credentials.Secret.of(unb64(data.get(KubevirtNames.SECRET_PASSWORD))));
+        SshPublicKey hostKey = data.containsKey(KubevirtNames.SECRET_HOST_KEY) ? SshPublicKey.parse(unb64(data.get(KubevirtNames.SECRET_HOST_KEY))) : null;
+        int port = settings.sshPort();
+        String internal = status.ipAddress();
+        String external = internal;
+        int externalPort = port;
+        if (useTunnel()) {
+            PortForwardTunnel tunnel = tunnels.computeIfAbsent(id, name -> {
+                try {
+                    return new PortForwardTunnel(client, ns(), name, port);
+                } catch (IOException e) {
+                    throw new SandboxException("cannot open a port-forward tunnel to " + name + ": " + e.getMessage(), true, e);
+                }
+            });
+            external = "127.0.0.1";
+            externalPort = tunnel.localPort();
+        }
+        return new ConnectInfo(id, os, settings.architecture(), ConnectProtocol.SSH, internal, external, externalPort, user, credential, hostKey);
+    }
+
+    private boolean useTunnel() {
+        return switch (settings.access()) {
+            case PORT_FORWARD -> true;
+            case POD_IP -> false;
+            case AUTO -> System.getenv("KUBERNETES_SERVICE_HOST") == null;
+        };
+    }
+
+    /**
+     * Deletes VMIs whose expiry annotation passed (or, without one, older than {@code maxAge}) with their Secrets,
+     * and Secrets of the group whose VMI no longer exists (older than {@link #ORPHAN_GRACE}, so a create in progress
+     * is never hit). Equality label selectors only.
+     */
+    @Override
+    public GarbageReport collectGarbage(Duration maxAge, boolean dryRun) {
+        Instant now = clock.instant();
+        List<String> expired = new ArrayList<>();
+        List<String> orphans = new ArrayList<>();
+        Map<String, String> failures = new LinkedHashMap<>();
+        List<VirtualMachineInstance> all = ApiCalls.retrying("listing VirtualMachineInstances", () -> vmis().inNamespace(ns())
+                .withLabel(KubevirtNames.GROUP_LABEL, settings.group()).list().getItems());
+        Set<String> existing = all.stream().map(v -> v.getMetadata().getName()).collect(Collectors.toSet());
+        for (VirtualMachineInstance vmi : all) {
+            Sandbox s = toSandbox(vmi);
+            boolean byTtl = s.isExpired(now);
+            boolean byAge = s.expiresAt() == null && maxAge != null && s.createdAt() != null && s.createdAt().plus(maxAge).isBefore(now);
+            if (byTtl || byAge) {
+                expired.add(s.id());
+                if (!dryRun) {
+                    try {
+                        delete(s.id());
+                    } catch (SandboxException e) {
+                        failures.put(s.id(), e.getMessage());
+                    }
+                }
+            }
+        }
+        List<Secret> secrets = ApiCalls.retrying("listing Secrets", () -> client.secrets().inNamespace(ns())
+                .withLabel(KubevirtNames.GROUP_LABEL, settings.group()).list().getItems());
+        for (Secret secret : secrets) {
+            String id = secret.getMetadata().getLabels().get(KubevirtNames.ID_LABEL);
+            String createdText = secret.getMetadata().getCreationTimestamp();
+            Instant created = createdText == null ? now : OffsetDateTime.parse(createdText).toInstant();
+            if (id != null && !existing.contains(id) && created.plus(ORPHAN_GRACE).isBefore(now)) {
+                orphans.add(secret.getMetadata().getName());
+                if (!dryRun) {
+                    try {
+                        ApiCalls.retrying("deleting orphaned Secret " + secret.getMetadata().getName(),
+                                () -> client.secrets().inNamespace(ns()).withName(secret.getMetadata().getName()).delete());
+                    } catch (SandboxException e) {
+                        failures.put(secret.getMetadata().getName(), e.getMessage());
+                    }
+                }
+            }
+        }
+        return new GarbageReport(dryRun, expired, orphans, failures);
+    }
+
+    @Override
+    public void checkHealth() {
+        ApiCalls.retrying("listing VirtualMachineInstances", () -> vmis().inNamespace(ns()).withLabel(KubevirtNames.GROUP_LABEL, settings.group())
+                .list());
+    }
+
+    @Override
+    public void close() {
+        tunnels.values().forEach(PortForwardTunnel::close);
+        tunnels.clear();
+        if (ownsClient) {
+            client.close();
+        }
+    }
+
+    private static String b64(String text) {
+        return b64(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String b64(byte[] bytes) {
+        return Base64.getEncoder().encodeToString(bytes);
+    }
+
+    private static String unb64(String value) {
+        return value == null ? null : new String(Base64.getDecoder().decode(value), StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,53 @@
+package io.sandboxer.backend.kubevirt;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.sandboxer.core.provider.SandboxException;
+import io.sandboxer.core.provider.SandboxProvider;
+import io.sandboxer.core.provider.SandboxProviderFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+
+/**
+ * ServiceLoader entry of the KubeVirt backend ({@code kubevirt}). Connects with the kubeconfig given, the
+ * in-cluster service account, or the usual discovery (KUBECONFIG, ~/.kube/config), and fails fast when the
+ * cluster or KubeVirt cannot be reached.
+ */
+public final class KubevirtProviderFactory implements SandboxProviderFactory<KubevirtSettings> {
+    @Override
+    public String name() {
+        return "kubevirt";
+    }
+
+    @Override
+    public Class<KubevirtSettings> settingsType() {
+        return KubevirtSettings.class;
+    }
+
+    @Override
+    public SandboxProvider create(KubevirtSettings settings) {
+        Config config;
+        try {
+            config = settings.kubeconfig() != null
+                    ? Config.fromKubeconfig(null, Files.readString(Path.of(settings.kubeconfig())), settings.kubeconfig())
+                    : Config.autoConfigure(null);
+        } catch (IOException e) {
+            throw new SandboxException("cannot read kubeconfig " + settings.kubeconfig() + ": " + e.getMessage(), false, e);
+        }
+        config.setRequestTimeout(10_000);
+        config.setConnectionTimeout(5_000);
+        config.setRequestRetryBackoffLimit(0); // ApiCalls retries, boundedly; the client's own backoff would stack on top
+        KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
+        KubevirtProvider provider = new KubevirtProvider(settings, client, Clock.systemUTC(), true);
+        try {
+            provider.checkHealth();
+        } catch (RuntimeException e) {
+            provider.close();
+            throw e;
+        }
+        return provider;
+    }
+}
