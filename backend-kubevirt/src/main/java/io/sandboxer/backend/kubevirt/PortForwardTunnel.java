@@ -80,7 +80,13 @@ final class PortForwardTunnel implements AutoCloseable {
                         }
 
                         @Override
+                        public void onOpen(WebSocket webSocket) {
+                            webSocket.request(); // ask for the first frame; onMessage asks for each next one
+                        }
+
+                        @Override
                         public void onClose(WebSocket webSocket, int code, String reason) {
+                            LOG.debug("tunnel {} closed by the server: {} {}", description, code, reason);
                             closeQuietly(socket);
                         }
 

@@ -1,0 +1,60 @@
+package io.sandboxer.backend.kubevirt;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.sandboxer.core.provider.SandboxException;
+import io.sandboxer.core.provider.SandboxProvider;
+import io.sandboxer.core.provider.SandboxProviders;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The backend found by name through ServiceLoader, connecting with a kubeconfig file like a user's. */
+@EnableKubernetesMockClient(crud = true)
+class KubevirtFactoryTest {
+    KubernetesMockServer server;
+    KubernetesClient client;
+    @TempDir
+    Path dir;
+
+    private Path kubeconfig(String url) throws Exception {
+        Path file = dir.resolve("kubeconfig");
+        Files.writeString(file, """
+                apiVersion: v1
+                kind: Config
+                clusters: [{name: mock, cluster: {server: "%s", insecure-skip-tls-verify: true}}]
+                users: [{name: ci, user: {token: test-token}}]
+                contexts: [{name: mock, context: {cluster: mock, user: ci, namespace: ci}}]
+                current-context: mock
+                """.formatted(url));
+        return file;
+    }
+
+    @Test
+    void foundByNameAndConnectedThroughAKubeconfig() throws Exception {
+        var json = new ObjectMapper().createObjectNode().put("kubeconfig", kubeconfig(client.getMasterUrl().toString()).toString())
+                .put("namespace", "ci").put("image", "quay.io/containerdisks/debian:12");
+        try (SandboxProvider provider = SandboxProviders.create("kubevirt", json, "plugin_config")) {
+            assertEquals(List.of(), provider.list());
+        }
+    }
+
+    @Test
+    void anUnreachableClusterFailsFastAndClearly() throws Exception {
+        int port;
+        try (var socket = new java.net.ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        var json = new ObjectMapper().createObjectNode().put("kubeconfig", kubeconfig("https://127.0.0.1:" + port).toString());
+        SandboxException e = assertThrows(SandboxException.class, () -> SandboxProviders.create("kubevirt", json, "plugin_config"));
+        assertTrue(e.getMessage().contains("listing VirtualMachineInstances failed"), e.getMessage());
+    }
+}
