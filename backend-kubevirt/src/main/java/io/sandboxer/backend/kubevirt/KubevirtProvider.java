@@ -358,6 +358,11 @@ public final class KubevirtProvider implements SandboxProvider {
     }
 
     @Override
+    public Duration defaultReadyTimeout() {
+        return settings.readyTimeout();
+    }
+
+    @Override
     public void checkHealth() {
         ApiCalls.retrying("listing VirtualMachineInstances", () -> vmis().inNamespace(ns()).withLabel(KubevirtNames.GROUP_LABEL, settings.group())
                 .list());

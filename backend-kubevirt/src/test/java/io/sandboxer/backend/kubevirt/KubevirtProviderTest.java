@@ -68,6 +68,9 @@ class KubevirtProviderTest {
         // The provider retries (bounded) itself; the client's own exponential retries would stack on top.
         client = new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(
                 new io.fabric8.kubernetes.client.ConfigBuilder(client.getConfiguration()).withRequestRetryBackoffLimit(0).build()).build();
+        // The real KubeVirt CRD, registered in the mock as KubeVirt's operator registers it in a cluster.
+        client.apiextensions().v1().customResourceDefinitions()
+                .load(java.nio.file.Path.of("src/main/crds/kubevirt.io_virtualmachineinstances.yaml").toFile()).create();
         controller = new FakeVirtController(client, NS);
         provider = provider("", Clock.systemUTC());
     }
@@ -160,6 +163,22 @@ class KubevirtProviderTest {
     }
 
     @Test
+    void everySecretSentIsWellFormed() {
+        provider.create(SandboxSpec.builder("job-s").build());
+        for (Secret secret : client.secrets().inNamespace(NS).list().getItems()) {
+            assertEquals("v1", secret.getApiVersion());
+            assertEquals("Secret", secret.getKind());
+            assertEquals("Opaque", secret.getType());
+            assertTrue(secret.getMetadata().getName().matches("^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$"), secret.getMetadata().getName());
+            secret.getData().forEach((key, value) -> {
+                assertTrue(key.matches("^[-._a-zA-Z0-9]+$"), "a valid Secret key: " + key);
+                Base64.getDecoder().decode(value); // throws when not base64
+            });
+            assertTrue(secret.getData().keySet().containsAll(List.of("userdata", "user", "password", "ssh-privatekey")));
+        }
+    }
+
+    @Test
     void theSchemaCheckCatchesAMisspeltField() {
         VirtualMachineInstance vmi = vmiFor("typo");
         vmi.getSpec().getVolumes().get(1).getCloudInitNoCloud().getAdditionalProperties().put("userDataSecretRef", Map.of("name", "x"));
@@ -207,8 +226,9 @@ class KubevirtProviderTest {
     @Test
     void neverReadyTimesOutWithWhatItWaitedFor() {
         controller.mode("job-8", FakeVirtController.Mode.NEVER_READY);
-        provider.create(SandboxSpec.builder("job-8").build());
-        SandboxException e = assertThrows(SandboxException.class, () -> provider.awaitConnectInfo("job-8", Duration.ofSeconds(2), WaitProgress.SILENT));
+        KubevirtProvider impatient = provider("\"ready_timeout\": \"2s\"", Clock.systemUTC());
+        impatient.create(SandboxSpec.builder("job-8").build());
+        SandboxException e = assertThrows(SandboxException.class, () -> impatient.awaitConnectInfo("job-8", WaitProgress.SILENT));
         assertTrue(e.getMessage().contains("within 2 s") && e.getMessage().contains("not Ready yet"), e.getMessage());
     }
 

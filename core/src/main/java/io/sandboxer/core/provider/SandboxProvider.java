@@ -42,6 +42,16 @@ public interface SandboxProvider extends AutoCloseable {
      */
     ConnectInfo connectInfo(String id);
 
+    /** How long adapters wait for a new sandbox to become reachable unless told otherwise. */
+    default java.time.Duration defaultReadyTimeout() {
+        return java.time.Duration.ofMinutes(10);
+    }
+
+    /** {@link #awaitConnectInfo(String, java.time.Duration, WaitProgress)} with {@link #defaultReadyTimeout()}. */
+    default ConnectInfo awaitConnectInfo(String id, WaitProgress progress) {
+        return awaitConnectInfo(id, defaultReadyTimeout(), progress);
+    }
+
     /**
      * Polls {@link #connectInfo} until the sandbox has an address or {@code timeout} passes, telling
      * {@code progress} what it waits for. A sandbox that is gone or failed ends the wait at once.
