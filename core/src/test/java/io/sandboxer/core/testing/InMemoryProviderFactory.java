@@ -10,7 +10,8 @@ import java.time.Clock;
 /** Registers the in-memory provider as backend {@code in-memory}, so ServiceLoader lookups can be tested. */
 public final class InMemoryProviderFactory implements SandboxProviderFactory<InMemoryProviderFactory.Settings> {
 
-    public record Settings(String group, Integer maxSize) implements Validated {
+    /** {@code provider} is accepted as the real backends accept it (plugin_config may name the backend). */
+    public record Settings(String provider, String group, Integer maxSize) implements Validated {
         @Override
         public void validate(Validation check) {
             check.required("group", group).atLeast("max_size", maxSize, 1);

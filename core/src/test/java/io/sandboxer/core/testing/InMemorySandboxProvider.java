@@ -43,6 +43,7 @@ public final class InMemorySandboxProvider implements SandboxProvider {
         final Map<String, String> ownerGroup = new ConcurrentHashMap<>();
         final List<String> createCalls = Collections.synchronizedList(new ArrayList<>());
         final List<String> deleteCalls = Collections.synchronizedList(new ArrayList<>());
+        final Map<String, io.sandboxer.core.model.SandboxAccess> access = new ConcurrentHashMap<>();
     }
 
     private final World world;
@@ -91,6 +92,9 @@ public final class InMemorySandboxProvider implements SandboxProvider {
                         spec.ttl() == null ? null : created.plus(spec.ttl()), spec.labels(), null);
                 world.sandboxes.put(spec.name(), sandbox);
                 world.ownerGroup.put(spec.name(), group);
+                if (spec.access() != null) {
+                    world.access.put(spec.name(), spec.access()); // kept with the sandbox, as real backends do
+                }
                 return sandbox;
             }
         } catch (InterruptedException e) {
@@ -137,6 +141,11 @@ public final class InMemorySandboxProvider implements SandboxProvider {
     @Override
     public ConnectInfo connectInfo(String id) {
         Sandbox sandbox = get(id).orElseThrow(() -> new SandboxNotFoundException(id));
+        var access = world.access.get(id);
+        if (access != null) {
+            return new ConnectInfo(id, access.os(), Architecture.AMD64, access.protocol(), sandbox.internalAddress(), null, access.port(),
+                    access.user(), access.credential(), null);
+        }
         return new ConnectInfo(id, OsFamily.LINUX, Architecture.AMD64, ConnectProtocol.SSH, sandbox.internalAddress(), null, 22,
                 "tester", new Credential.Password(Secret.of("test-password")), null);
     }

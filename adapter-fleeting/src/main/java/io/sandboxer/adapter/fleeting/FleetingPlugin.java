@@ -1,0 +1,52 @@
+package io.sandboxer.adapter.fleeting;
+
+import io.sandboxer.core.fleet.ReadinessProbe;
+import io.sandboxer.core.ssh.HostKeyPolicy;
+import io.sandboxer.core.ssh.SshReadiness;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The executable: {@code fleeting-plugin-libvirt} / {@code fleeting-plugin-kubevirt}. No argument = serve (how
+ * the runner starts it); {@code version}, {@code -version}, {@code --version} print build information. The
+ * launcher passes the default backend in {@code -Dsandboxer.backend}; {@code plugin_config} may name another
+ * with {@code "provider"}.
+ */
+public final class FleetingPlugin {
+    private FleetingPlugin() {
+    }
+
+    public static void main(String[] args) {
+        String backend = System.getProperty("sandboxer.backend", "libvirt");
+        BuildInfo build = BuildInfo.load("fleeting-plugin-" + backend);
+        if (Arrays.stream(args).anyMatch(a -> a.equals("version") || a.equals("-version") || a.equals("--version"))) {
+            System.out.print(build.text());
+            return;
+        }
+        // stdout belongs to the handshake alone: keep the real one, send everything else to stderr.
+        PrintStream handshakeOut = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
+        System.setOut(System.err);
+        SignalGuard.ignoreStopSignals();
+        try {
+            InstanceGroupService service = new InstanceGroupService(backend, FleetingPlugin::sshProbe, build);
+            GoPluginServer server = GoPluginServer.start(Handshake.fromEnvironment(System.getenv()), service, handshakeOut, service::closeQuietly);
+            server.awaitStop();
+            System.exit(0);
+        } catch (PluginStartException e) {
+            LoggerFactory.getLogger(FleetingPlugin.class).error("cannot start: {}", e.getMessage());
+            System.exit(1);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            System.exit(1);
+        }
+    }
+
+    /** Running means: an SSH login with the connector's credentials runs a command. */
+    static ReadinessProbe sshProbe(Connector connector) {
+        return ReadinessProbe.ssh(SshReadiness.defaults(), HostKeyPolicy.insecure("the instance's host key is not known to the plugin"));
+    }
+}
