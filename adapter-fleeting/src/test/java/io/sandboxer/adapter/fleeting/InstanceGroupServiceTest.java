@@ -101,7 +101,7 @@ class InstanceGroupServiceTest {
         String id = instances.get(0).getId();
         ConnectInfoResponse connect = client.group.connectInfo(ConnectInfoRequest.newBuilder().setId(id).build());
         assertEquals(id, connect.getId());
-        assertTrue(connect.getInternalAddr().startsWith("10.0.0."), connect.getInternalAddr());
+        assertTrue(connect.getInternalAddr().startsWith("127.0.0."), connect.getInternalAddr());
         assertEquals("linux", connect.getConfig().getOs());
         assertEquals("amd64", connect.getConfig().getArch());
         assertEquals("ssh", connect.getConfig().getProtocol());

@@ -88,7 +88,8 @@ public final class InMemorySandboxProvider implements SandboxProvider {
                     throw new SandboxException("a sandbox named " + spec.name() + " already exists", false);
                 }
                 Instant created = clock.instant();
-                Sandbox sandbox = new Sandbox(spec.name(), initialState, "10.0.0." + (world.sandboxes.size() + 2), null, created,
+                // Loopback addresses: a test that probes them must never send traffic off this machine.
+                Sandbox sandbox = new Sandbox(spec.name(), initialState, "127.0.0." + (world.sandboxes.size() + 2), null, created,
                         spec.ttl() == null ? null : created.plus(spec.ttl()), spec.labels(), null);
                 world.sandboxes.put(spec.name(), sandbox);
                 world.ownerGroup.put(spec.name(), group);
