@@ -27,13 +27,19 @@ public final class FleetingPlugin {
             System.out.print(build.text());
             return;
         }
+        String capturePath = captureFile(args);
         // stdout belongs to the handshake alone: keep the real one, send everything else to stderr.
         PrintStream handshakeOut = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
         System.setOut(System.err);
         SignalGuard.ignoreStopSignals();
         try {
             InstanceGroupService service = new InstanceGroupService(backend, FleetingPlugin::sshProbe, build);
-            GoPluginServer server = GoPluginServer.start(Handshake.fromEnvironment(System.getenv()), service, handshakeOut, service::closeQuietly);
+            CaptureLog capture = capturePath == null ? null : new CaptureLog(java.nio.file.Path.of(capturePath));
+            GoPluginServer server = GoPluginServer.start(Handshake.fromEnvironment(System.getenv()), service, handshakeOut, service::closeQuietly,
+                    capture);
+            if (capture != null) {
+                LoggerFactory.getLogger(FleetingPlugin.class).info("capture mode: recording every call to {}", capturePath);
+            }
             server.awaitStop();
             System.exit(0);
         } catch (PluginStartException e) {
@@ -43,6 +49,22 @@ public final class FleetingPlugin {
             Thread.currentThread().interrupt();
             System.exit(1);
         }
+    }
+
+    /** {@code --capture FILE} or {@code SANDBOXER_FLEETING_CAPTURE=FILE}. */
+    static String captureFile(String[] args) {
+        for (int i = 0; i < args.length - 1; i++) {
+            if (args[i].equals("--capture")) {
+                return args[i + 1];
+            }
+        }
+        for (String a : args) {
+            if (a.startsWith("--capture=")) {
+                return a.substring("--capture=".length());
+            }
+        }
+        String env = System.getenv("SANDBOXER_FLEETING_CAPTURE");
+        return env == null || env.isBlank() ? null : env;
     }
 
     /** Running means: an SSH login with the connector's credentials runs a command. */

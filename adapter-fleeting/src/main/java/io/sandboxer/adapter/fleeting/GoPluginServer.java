@@ -33,6 +33,11 @@ final class GoPluginServer implements AutoCloseable {
     }
 
     static GoPluginServer start(Handshake handshake, BindableService instanceGroup, PrintStream stdout, Runnable beforeExit) {
+        return start(handshake, instanceGroup, stdout, beforeExit, null);
+    }
+
+    /** With {@code capture} set, every call is also recorded, and unknown methods are accepted and recorded. */
+    static GoPluginServer start(Handshake handshake, BindableService instanceGroup, PrintStream stdout, Runnable beforeExit, CaptureLog capture) {
         AutoMtls tls = handshake.clientCertificatePem().map(AutoMtls::forHostCertificate).orElse(null);
         HealthStatusManager health = new HealthStatusManager();
         health.setStatus("plugin", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
@@ -53,9 +58,13 @@ final class GoPluginServer implements AutoCloseable {
         for (int port = handshake.minPort(); port <= handshake.maxPort(); port++) {
             NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
                     .maxInboundMessageSize(Integer.MAX_VALUE)
-                    .addService(instanceGroup)
+                    .addService(capture == null ? instanceGroup.bindService()
+                            : io.grpc.ServerInterceptors.intercept(instanceGroup, CaptureInterceptors.knownMethods(capture)))
                     .addService(health.getHealthService())
                     .addService(controller);
+            if (capture != null) {
+                builder.fallbackHandlerRegistry(CaptureInterceptors.unknownMethods(capture));
+            }
             if (tls != null) {
                 builder.sslContext(tls.serverContext());
             }

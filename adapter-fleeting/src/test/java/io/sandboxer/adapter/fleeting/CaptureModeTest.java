@@ -1,0 +1,92 @@
+package io.sandboxer.adapter.fleeting;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.grpc.CallOptions;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
+import io.sandboxer.adapter.fleeting.protocol.ConnectorConfig;
+import io.sandboxer.adapter.fleeting.protocol.InitRequest;
+import io.sandboxer.core.testing.Keys;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Capture mode records what a real runner sends, known methods and unknown ones, with secrets redacted. */
+class CaptureModeTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyCallIsRecordedWithRawFieldsAndSecretsRedacted() throws Exception {
+        Path file = dir.resolve("capture.txt");
+        InstanceGroupService service = new InstanceGroupService("in-memory", c -> info -> true, BuildInfo.load("t"));
+        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        try (CaptureLog capture = new CaptureLog(file);
+                GoPluginServer server = GoPluginServer.start(Handshake.fromEnvironment(Map.of("PLUGIN_MIN_PORT", "20000", "PLUGIN_MAX_PORT", "25000")),
+                        service, new PrintStream(stdout, true, StandardCharsets.UTF_8), service::closeQuietly, capture);
+                PluginClient client = PluginClient.plaintext(stdout.toString(StandardCharsets.UTF_8).strip())) {
+            client.group.init(InitRequest.newBuilder()
+                    .setConfig(ByteString.copyFromUtf8("{\"provider\": \"in-memory\", \"group\": \"g\", \"max_size\": 2}"))
+                    .setSettings(ConnectorConfig.newBuilder().setUsername("core").setPassword("hunter2")
+                            .setKey(ByteString.copyFrom(Files.readAllBytes(Keys.path("openssh_ed25519"))))).build());
+
+            // A method fleeting.proto does not know, as a runner with a different schema would call it.
+            MethodDescriptor<byte[], byte[]> unknown = MethodDescriptor.<byte[], byte[]>newBuilder().setType(MethodDescriptor.MethodType.UNARY)
+                    .setFullMethodName("fleeting.v0.InstanceGroup/Init").setRequestMarshaller(raw()).setResponseMarshaller(raw()).build();
+            byte[] request = {0x0a, 0x05, 'h', 'e', 'l', 'l', 'o', 0x10, 0x2a};
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                    () -> ClientCalls.blockingUnaryCall(client.channel, unknown, CallOptions.DEFAULT, request));
+            assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode());
+        }
+        String text = Files.readString(file);
+        assertTrue(text.contains("/fleeting.provider.v1.InstanceGroup/Init") || text.contains("fleeting.provider.v1.InstanceGroup/Init"), text);
+        assertTrue(text.contains("fleeting.v0.InstanceGroup/Init") && text.contains("UNIMPLEMENTED"), text);
+        assertTrue(text.contains("1 bytes(5): <text, 5 chars>") && text.contains("2 varint: 42"), text);
+        assertTrue(text.contains("\"core\"") && text.contains("<text, 7 chars>"), "the user shown, the password by length only: " + text);
+        assertFalse(text.contains("hunter2"), text);
+        assertTrue(text.contains("\"max_size\":2"), "the plugin_config JSON is readable: " + text);
+        assertTrue(text.contains("<redacted PEM block>"), text);
+        assertFalse(text.contains("PRIVATE KEY"), "no key material: " + text);
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+    }
+
+    @Test
+    void jsonSecretsAreRedacted() {
+        String described = CaptureLog.describe(ByteString.copyFrom(new byte[] {0x0a, 0x1c}).concat(
+                ByteString.copyFromUtf8("{\"user\":\"a\",\"password\":\"pw\"}").substring(0, 0x1c)), "");
+        assertTrue(described.contains("\"password\":\"<redacted>\"") && described.contains("\"user\":\"a\""), described);
+    }
+
+    private static MethodDescriptor.Marshaller<byte[]> raw() {
+        return new MethodDescriptor.Marshaller<>() {
+            @Override
+            public InputStream stream(byte[] value) {
+                return new ByteArrayInputStream(value);
+            }
+
+            @Override
+            public byte[] parse(InputStream stream) {
+                try {
+                    return stream.readAllBytes();
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        };
+    }
+}
