@@ -4,6 +4,7 @@ import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
 import java.io.ByteArrayInputStream;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -87,7 +88,9 @@ final class AutoMtls {
 
     SslContext serverContext() {
         try {
-            return GrpcSslContexts.configure(SslContextBuilder.forServer(keyPair.getPrivate(), certificate))
+            // The JDK's TLS, not the bundled BoringSSL: go-plugin's host certificate is ECDSA P-521, whose
+            // signatures BoringSSL does not offer, so the handshake would fail.
+            return GrpcSslContexts.configure(SslContextBuilder.forServer(keyPair.getPrivate(), certificate), SslProvider.JDK)
                     .trustManager(trustedHost.toArray(X509Certificate[]::new))
                     .clientAuth(ClientAuth.REQUIRE)
                     .build();

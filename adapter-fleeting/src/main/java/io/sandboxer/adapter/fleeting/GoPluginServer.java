@@ -72,8 +72,8 @@ final class GoPluginServer implements AutoCloseable {
             try {
                 server.start();
             } catch (IOException e) {
-                if (e instanceof BindException || e.getCause() instanceof BindException) {
-                    continue;
+                if (isPortTaken(e)) {
+                    continue; // another plugin process has it: try the next port, as go-plugin's servers do
                 }
                 throw new PluginStartException("cannot start the gRPC server on port " + port + ": " + e.getMessage(), e);
             }
@@ -85,6 +85,15 @@ final class GoPluginServer implements AutoCloseable {
             return self[0];
         }
         throw new PluginStartException("no free port between PLUGIN_MIN_PORT " + handshake.minPort() + " and PLUGIN_MAX_PORT " + handshake.maxPort());
+    }
+
+    private static boolean isPortTaken(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof BindException || String.valueOf(t.getMessage()).contains("Address already in use")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     String handshakeLine() {

@@ -26,7 +26,7 @@ class AutoMtlsTest {
 
     @Test
     void aHostWithItsCertificateTalksTlsAndOneWithoutIsRefused() throws Exception {
-        AutoMtls host = AutoMtls.forHostCertificate(pem(AutoMtls.forHostCertificate(selfPem()).certificate())); // any cert to bootstrap
+        HostCertificate host = hostCertificate();
         String hostPem = pem(host.certificate());
         InstanceGroupService service = new InstanceGroupService("in-memory", c -> info -> true, BuildInfo.load("t"));
         ByteArrayOutputStream stdout = new ByteArrayOutputStream();
@@ -39,7 +39,7 @@ class AutoMtlsTest {
                     .generateCertificate(new ByteArrayInputStream(Base64.getDecoder().decode(fields[5])));
             assertTrue(serverCert.getSubjectX500Principal().getName().contains("CN=localhost"));
 
-            SslContext withCert = GrpcSslContexts.forClient().trustManager(serverCert).keyManager(hostKey(host), host.certificate()).build();
+            SslContext withCert = GrpcSslContexts.forClient().trustManager(serverCert).keyManager(host.key(), host.certificate()).build();
             var channel = NettyChannelBuilder.forTarget(fields[3]).overrideAuthority("localhost").sslContext(withCert).build();
             try (PluginClient client = new PluginClient(channel)) {
                 assertEquals(HealthCheckResponse.ServingStatus.SERVING, client.health("plugin"));
@@ -70,23 +70,20 @@ class AutoMtlsTest {
         assertTrue(e.getMessage().contains("[7,8]"), e.getMessage());
     }
 
-    private static java.security.PrivateKey hostKey(AutoMtls host) throws Exception {
-        var field = AutoMtls.class.getDeclaredField("keyPair");
-        field.setAccessible(true);
-        return ((java.security.KeyPair) field.get(host)).getPrivate();
+    record HostCertificate(java.security.PrivateKey key, X509Certificate certificate) {
     }
 
-    private static String selfPem() throws Exception {
-        // A throwaway certificate just to construct the first AutoMtls; its own certificate then plays the host's.
+    /** A certificate shaped like go-plugin's host certificate: ECDSA P-521, self-signed. */
+    private static HostCertificate hostCertificate() throws Exception {
         var generator = java.security.KeyPairGenerator.getInstance("EC");
-        generator.initialize(256);
+        generator.initialize(new java.security.spec.ECGenParameterSpec("secp521r1")); // go-plugin's host key is P-521
         var pair = generator.generateKeyPair();
         var name = new org.bouncycastle.asn1.x500.X500Name("CN=host");
         var builder = new org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder(name, java.math.BigInteger.ONE,
                 new java.util.Date(System.currentTimeMillis() - 60_000), new java.util.Date(System.currentTimeMillis() + 86_400_000L), name, pair.getPublic());
         var cert = new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter()
-                .getCertificate(builder.build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA").build(pair.getPrivate())));
-        return pem(cert);
+                .getCertificate(builder.build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA512withECDSA").build(pair.getPrivate())));
+        return new HostCertificate(pair.getPrivate(), cert);
     }
 
     private static String pem(X509Certificate cert) throws Exception {

@@ -13,7 +13,8 @@ import org.libvirt.LibvirtException;
 
 /**
  * Finds a running guest's IP address from the configured sources in order (auto = lease, agent, ARP). Only the
- * guest's own NIC (by MAC) counts; loopback and link-local addresses never do; IPv4 is preferred.
+ * guest's own NIC (by MAC) counts, never its {@code lo} interface; link-local addresses never do; IPv4 is
+ * preferred. (A libvirt network may itself be on loopback, as the tests' is, so loopback addresses are kept.)
  */
 final class AddressFinder {
     private AddressFinder() {
@@ -54,7 +55,7 @@ final class AddressFinder {
             }
             for (DomainInterface.InterfaceAddress a : nic.addrs) {
                 InetAddress ip = a.address;
-                if (ip != null && !ip.isLoopbackAddress() && !ip.isLinkLocalAddress() && !ip.isAnyLocalAddress()) {
+                if (ip != null && !ip.isLinkLocalAddress() && !ip.isAnyLocalAddress()) {
                     candidates.add(ip);
                 }
             }
