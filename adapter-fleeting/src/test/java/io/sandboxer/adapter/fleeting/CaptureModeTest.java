@@ -14,9 +14,7 @@ import io.grpc.stub.ClientCalls;
 import io.sandboxer.adapter.fleeting.protocol.ConnectorConfig;
 import io.sandboxer.adapter.fleeting.protocol.InitRequest;
 import io.sandboxer.core.testing.Keys;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -47,7 +45,7 @@ class CaptureModeTest {
 
             // A method fleeting.proto does not know, as a runner with a different schema would call it.
             MethodDescriptor<byte[], byte[]> unknown = MethodDescriptor.<byte[], byte[]>newBuilder().setType(MethodDescriptor.MethodType.UNARY)
-                    .setFullMethodName("fleeting.v0.InstanceGroup/Init").setRequestMarshaller(raw()).setResponseMarshaller(raw()).build();
+                    .setFullMethodName("fleeting.v0.InstanceGroup/Init").setRequestMarshaller(CaptureInterceptors.RAW).setResponseMarshaller(CaptureInterceptors.RAW).build();
             byte[] request = {0x0a, 0x05, 'h', 'e', 'l', 'l', 'o', 0x10, 0x2a};
             StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
                     () -> ClientCalls.blockingUnaryCall(client.channel, unknown, CallOptions.DEFAULT, request));
@@ -70,23 +68,5 @@ class CaptureModeTest {
         String described = CaptureLog.describe(ByteString.copyFrom(new byte[] {0x0a, 0x1c}).concat(
                 ByteString.copyFromUtf8("{\"user\":\"a\",\"password\":\"pw\"}").substring(0, 0x1c)), "");
         assertTrue(described.contains("\"password\":\"<redacted>\"") && described.contains("\"user\":\"a\""), described);
-    }
-
-    private static MethodDescriptor.Marshaller<byte[]> raw() {
-        return new MethodDescriptor.Marshaller<>() {
-            @Override
-            public InputStream stream(byte[] value) {
-                return new ByteArrayInputStream(value);
-            }
-
-            @Override
-            public byte[] parse(InputStream stream) {
-                try {
-                    return stream.readAllBytes();
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            }
-        };
     }
 }
