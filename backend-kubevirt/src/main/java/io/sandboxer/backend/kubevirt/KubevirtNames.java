@@ -22,6 +22,7 @@ final class KubevirtNames {
     static final String SECRET_PRIVATE_KEY = "ssh-privatekey";
     static final String SECRET_HOST_KEY = "ssh-hostkey-public";
     static final String SECRET_OS = "os";
+    static final String SECRET_PORT = "ssh-port";
 
     /** KubeVirt's port-forward subprotocol (client-go subresources/constants.go). */
     static final String PORT_FORWARD_SUBPROTOCOL = "plain.kubevirt.io";

@@ -112,6 +112,7 @@ public final class KubevirtProvider implements SandboxProvider {
         data.put(KubevirtNames.SECRET_PASSWORD, b64(password.reveal()));
         data.put(KubevirtNames.SECRET_PRIVATE_KEY, b64(key.text().reveal()));
         data.put(KubevirtNames.SECRET_OS, b64(os.jsonName()));
+        data.put(KubevirtNames.SECRET_PORT, b64(Integer.toString(spec.access() != null ? spec.access().port() : settings.sshPort())));
         if (hostKey != null) {
             data.put(KubevirtNames.SECRET_HOST_KEY, b64(hostKey.publicKey().authorizedKeysLine()));
         }
@@ -281,7 +282,7 @@ public final class KubevirtProvider implements SandboxProvider {
                         null, "key of " + id))
                 : new Credential.Password(io.sandboxer.core.credentials.Secret.of(unb64(data.get(KubevirtNames.SECRET_PASSWORD))));
         SshPublicKey hostKey = data.containsKey(KubevirtNames.SECRET_HOST_KEY) ? SshPublicKey.parse(unb64(data.get(KubevirtNames.SECRET_HOST_KEY))) : null;
-        int port = settings.sshPort();
+        int port = data.containsKey(KubevirtNames.SECRET_PORT) ? Integer.parseInt(unb64(data.get(KubevirtNames.SECRET_PORT))) : settings.sshPort();
         String internal = status.ipAddress();
         String external = internal;
         int externalPort = port;

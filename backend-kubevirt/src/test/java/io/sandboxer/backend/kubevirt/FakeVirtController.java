@@ -18,8 +18,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * pod IP and a Ready condition, or, when told for a name, into an image pull error, phase Failed, or Running that
  * never becomes Ready.
  */
-final class FakeVirtController implements AutoCloseable {
-    enum Mode { READY, IMAGE_PULL_ERROR, FAILED, NEVER_READY }
+public final class FakeVirtController implements AutoCloseable {
+    public enum Mode { READY, IMAGE_PULL_ERROR, FAILED, NEVER_READY }
 
     private final KubernetesClient client;
     private final String namespace;
@@ -27,14 +27,21 @@ final class FakeVirtController implements AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicInteger nextIp = new AtomicInteger(10);
     private final Thread loop;
+    private final java.util.function.IntFunction<String> ipForIndex;
 
     FakeVirtController(KubernetesClient client, String namespace) {
+        this(client, namespace, i -> "10.244.0." + i);
+    }
+
+    /** {@code ipForIndex} gives the pod IP of the n-th VMI (tests that connect use loopback addresses). */
+    public FakeVirtController(KubernetesClient client, String namespace, java.util.function.IntFunction<String> ipForIndex) {
         this.client = client;
         this.namespace = namespace;
+        this.ipForIndex = ipForIndex;
         this.loop = Thread.ofVirtual().name("fake-virt-controller").start(this::run);
     }
 
-    void mode(String vmi, Mode mode) {
+    public void mode(String vmi, Mode mode) {
         modes.put(vmi, mode);
     }
 
@@ -77,7 +84,7 @@ final class FakeVirtController implements AutoCloseable {
                 s.setNodeName("node-1");
                 Interfaces nic = new Interfaces();
                 nic.setName("default");
-                nic.setIpAddress("10.244.0." + nextIp.getAndIncrement());
+                nic.setIpAddress(ipForIndex.apply(nextIp.getAndIncrement()));
                 s.setInterfaces(List.of(nic));
                 List<Conditions> conditions = new ArrayList<>();
                 conditions.add(condition("Ready", mode == Mode.NEVER_READY ? "False" : "True", null, null));

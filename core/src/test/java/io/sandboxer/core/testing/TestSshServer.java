@@ -29,11 +29,21 @@ public final class TestSshServer implements AutoCloseable {
     }
 
     public static TestSshServer start(String user, String password, Path sftpRoot, Path hostKeyFile) throws IOException {
-        SshServer server = SshServer.setUpDefaultServer();
-        server.setHost("127.0.0.1");
-        server.setPort(0);
         SimpleGeneratorHostKeyProvider keys = new SimpleGeneratorHostKeyProvider(hostKeyFile);
         keys.setAlgorithm("EC");
+        return start(user, password, sftpRoot, keys, 0);
+    }
+
+    /** A server presenting {@code hostKey} on {@code port} (0 = any): a guest whose host key the bootstrap injected. */
+    public static TestSshServer start(String user, String password, Path sftpRoot, KeyPair hostKey, int port) throws IOException {
+        return start(user, password, sftpRoot, org.apache.sshd.common.keyprovider.KeyPairProvider.wrap(hostKey), port);
+    }
+
+    private static TestSshServer start(String user, String password, Path sftpRoot, org.apache.sshd.common.keyprovider.KeyPairProvider keys,
+            int port) throws IOException {
+        SshServer server = SshServer.setUpDefaultServer();
+        server.setHost("127.0.0.1");
+        server.setPort(port);
         server.setKeyPairProvider(keys);
         TestSshServer wrapper = new TestSshServer(server);
         server.setPasswordAuthenticator((u, p, session) -> user.equals(u) && password != null && password.equals(p));

@@ -1,0 +1,35 @@
+package io.sandboxer.adapter.customexecutor;
+
+import io.sandboxer.core.provider.SandboxException;
+import io.sandboxer.core.provider.SandboxProvider;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * cleanup_exec: deletes everything that carries the job's identity. Idempotent: nothing found is success; works
+ * after a partial prepare, a cancel or a timeout (the runner always calls it).
+ */
+@Command(name = "cleanup", mixinStandardHelpOptions = true, description = "Delete the job's sandbox and everything that belongs to it.")
+final class CleanupCommand implements Callable<Integer> {
+    @Mixin
+    DriverConfig driver;
+    @Option(names = "--timeout", defaultValue = "1h", description = "Accepted for compatibility; deletion does not wait for the guest.")
+    String timeout;
+    @Option(names = "--skip-if", description = "Accepted for compatibility with the KubeVirt Go tool; sandboxer always cleans up.")
+    String skipIf;
+
+    @Override
+    public Integer call() {
+        RunnerEnvironment env = RunnerEnvironment.current();
+        String name = JobIdentity.from(env).sandboxName(driver.namePrefix);
+        try (SandboxProvider provider = driver.open(driver.settings())) {
+            boolean deleted = provider.delete(name);
+            System.err.println("[sandboxer] " + (deleted ? "deleted sandbox " + name : "nothing to clean up for " + name));
+            return 0;
+        } catch (SandboxException e) {
+            throw new StageException("cleaning up " + name + " failed (run `sandboxer gc` later): " + e.getMessage(), e);
+        }
+    }
+}

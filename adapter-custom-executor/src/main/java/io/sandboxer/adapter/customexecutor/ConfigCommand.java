@@ -1,0 +1,41 @@
+package io.sandboxer.adapter.customexecutor;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** config_exec: prints the runner's config JSON on stdout, and nothing else there. */
+@Command(name = "config", mixinStandardHelpOptions = true, description = "Print the custom executor's config JSON (only JSON on stdout).")
+final class ConfigCommand implements Callable<Integer> {
+    @Mixin
+    DriverConfig driver;
+    @Option(names = "--builds-dir", description = "builds_dir inside the VM (default: /builds, C:/builds with --shell pwsh).")
+    String buildsDir;
+    @Option(names = "--cache-dir", description = "cache_dir inside the VM (default: /cache, C:/cache with --shell pwsh).")
+    String cacheDir;
+    @Option(names = "--shell", defaultValue = "bash", description = "bash or pwsh (default: ${DEFAULT-VALUE}).")
+    String shell;
+
+    @Override
+    public Integer call() throws Exception {
+        RunnerEnvironment env = RunnerEnvironment.current();
+        if (!shell.equals("bash") && !shell.equals("pwsh")) {
+            throw new StageException("--shell " + shell + " is not supported: use bash or pwsh");
+        }
+        boolean windows = shell.equals("pwsh");
+        ObjectNode out = new ObjectMapper().createObjectNode();
+        out.put("builds_dir", buildsDir != null ? buildsDir : windows ? "C:/builds" : "/builds");
+        out.put("cache_dir", cacheDir != null ? cacheDir : windows ? "C:/cache" : "/cache");
+        out.put("builds_dir_is_shared", false);
+        if (env.job("CI_JOB_ID").isPresent()) {
+            out.put("hostname", JobIdentity.from(env).sandboxName(driver.namePrefix));
+        }
+        out.putObject("driver").put("name", "sandboxer").put("version", SandboxerCli.version());
+        out.put("shell", shell);
+        System.out.println(new ObjectMapper().writeValueAsString(out));
+        return 0;
+    }
+}

@@ -1,0 +1,64 @@
+package io.sandboxer.adapter.customexecutor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sandboxer.core.provider.SandboxProvider;
+import io.sandboxer.core.provider.SandboxProviders;
+import io.sandboxer.core.settings.SettingsException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/**
+ * Options every stage shares: the optional settings file (the same JSON schema as the Fleeting plugin's
+ * {@code plugin_config}), the backend, and the KubeVirt Go tool's global {@code --namespace}.
+ */
+final class DriverConfig {
+    @Option(names = "--config", paramLabel = "FILE", description = "Backend settings as JSON (the Fleeting plugin_config schema).")
+    Path configFile;
+    @Option(names = "--backend", description = "libvirt or kubevirt (default: \"provider\" in the settings, else kubevirt).")
+    String backend;
+    @Option(names = "--namespace", defaultValue = "${env:KUBEVIRT_NAMESPACE}", description = "KubeVirt namespace (env KUBEVIRT_NAMESPACE).")
+    String namespace;
+    @Option(names = "--name-prefix", defaultValue = "sandboxer", description = "Prefix of sandbox names (default: ${DEFAULT-VALUE}).")
+    String namePrefix;
+
+    ObjectNode settings() {
+        ObjectNode json;
+        if (configFile != null) {
+            try {
+                JsonNode read = new ObjectMapper().readTree(Files.readString(configFile));
+                if (!(read instanceof ObjectNode object)) {
+                    throw new StageException("--config " + configFile + " must hold a JSON object");
+                }
+                json = object;
+            } catch (IOException e) {
+                throw new StageException("cannot read --config " + configFile + ": " + e.getMessage(), e);
+            }
+        } else {
+            json = new ObjectMapper().createObjectNode();
+        }
+        if (backend != null) {
+            json.put("provider", backend);
+        }
+        if (namespace != null && !namespace.isBlank() && "kubevirt".equals(backendName(json))) {
+            json.put("namespace", namespace);
+        }
+        return json;
+    }
+
+    static String backendName(JsonNode settings) {
+        return settings.path("provider").asText("kubevirt");
+    }
+
+    /** Connects to the backend; bad settings name the field, an unreachable backend says so. */
+    SandboxProvider open(ObjectNode settings) {
+        try {
+            return SandboxProviders.create(backendName(settings), settings, configFile == null ? "settings" : configFile.getFileName().toString());
+        } catch (SettingsException e) {
+            throw new StageException(e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package io.sandboxer.adapter.customexecutor;
+
+import io.sandboxer.core.provider.GarbageReport;
+import io.sandboxer.core.provider.SandboxProvider;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** gc: removes expired sandboxes and orphaned side resources of the group; safe from cron. */
+@Command(name = "gc", mixinStandardHelpOptions = true, description = "Delete expired sandboxes and orphaned side resources (cron-safe).")
+final class GcCommand implements Callable<Integer> {
+    @Mixin
+    DriverConfig driver;
+    @Option(names = "--dry-run", description = "Only say what would be deleted.")
+    boolean dryRun;
+    @Option(names = "--max-age", defaultValue = "3h", description = "Age after which a sandbox without expiry counts as expired (default: ${DEFAULT-VALUE}).")
+    String maxAge;
+
+    @Override
+    public Integer call() {
+        try (SandboxProvider provider = driver.open(driver.settings())) {
+            GarbageReport report = provider.collectGarbage(Durations.parse("--max-age", maxAge), dryRun);
+            String verb = dryRun ? "would delete" : "deleted";
+            report.expiredSandboxes().forEach(id -> System.out.println(verb + " sandbox " + id));
+            report.orphans().forEach(id -> System.out.println(verb + " orphan " + id));
+            report.failures().forEach((id, why) -> System.err.println("could not delete " + id + ": " + why));
+            System.out.println((dryRun ? "dry run: " : "") + report.expiredSandboxes().size() + " expired sandbox(es), " + report.orphans().size()
+                    + " orphan(s)" + (report.failures().isEmpty() ? "" : ", " + report.failures().size() + " failure(s)"));
+            return report.failures().isEmpty() ? 0 : RunnerEnvironment.current().systemFailureExitCode();
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package io.sandboxer.adapter.customexecutor;
+
+import io.sandboxer.core.model.Architecture;
+import io.sandboxer.core.model.ImageRef;
+import io.sandboxer.core.model.Quantity;
+import io.sandboxer.core.model.ResourceRequirement;
+import io.sandboxer.core.model.Resources;
+import io.sandboxer.core.settings.GoDuration;
+import java.time.Duration;
+import java.util.Optional;
+import picocli.CommandLine.Option;
+
+/**
+ * The runner-side defaults of a job's sandbox, with the KubeVirt Go tool's flag names, and their per-job
+ * overrides from job variables ({@code VM_*}, {@code CI_JOB_IMAGE}, read as {@code CUSTOM_ENV_*}).
+ */
+final class JobDefaults {
+    @Option(names = "--default-image", description = "Image when the job names none (KubeVirt: containerDisk; libvirt: base volume in the pool).")
+    String image;
+    @Option(names = "--default-machine-type", description = "Machine type (KubeVirt: q35 on amd64, virt on arm64).")
+    String machineType;
+    @Option(names = "--default-architecture", description = "amd64 or arm64.")
+    String architecture;
+    @Option(names = "--default-cpu-request", description = "CPU request, e.g. 1 or 500m.")
+    String cpuRequest;
+    @Option(names = "--default-cpu-limit", description = "CPU limit.")
+    String cpuLimit;
+    @Option(names = "--default-memory-request", description = "Memory request, e.g. 1Gi.")
+    String memoryRequest;
+    @Option(names = "--default-memory-limit", description = "Memory limit.")
+    String memoryLimit;
+    @Option(names = "--default-ephemeral-storage-request", description = "Ephemeral storage request.")
+    String storageRequest;
+    @Option(names = "--default-ephemeral-storage-limit", description = "Ephemeral storage limit.")
+    String storageLimit;
+
+    /** The job's value, else the runner's default; null when neither is set. */
+    private static String pick(RunnerEnvironment env, String variable, String fallback) {
+        return env.job(variable).orElse(fallback);
+    }
+
+    Optional<String> image(RunnerEnvironment env) {
+        return Optional.ofNullable(pick(env, "CI_JOB_IMAGE", image));
+    }
+
+    ImageRef imageRef(RunnerEnvironment env, String backend, String libvirtPool) {
+        return image(env).map(i -> "libvirt".equals(backend) ? (ImageRef) new ImageRef.PoolVolume(libvirtPool, i)
+                : new ImageRef.ContainerDisk(i)).orElse(null);
+    }
+
+    String machineType(RunnerEnvironment env) {
+        return pick(env, "VM_MACHINE_TYPE", machineType);
+    }
+
+    Architecture architecture(RunnerEnvironment env) {
+        String value = pick(env, "VM_ARCHITECTURE", architecture);
+        try {
+            return value == null ? null : Architecture.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new StageException(source(env, "VM_ARCHITECTURE", "--default-architecture") + ": " + e.getMessage());
+        }
+    }
+
+    Duration ttl(RunnerEnvironment env) {
+        return env.job("VM_TTL").map(v -> {
+            try {
+                return GoDuration.parse(v);
+            } catch (IllegalArgumentException e) {
+                throw new StageException("CUSTOM_ENV_VM_TTL: " + e.getMessage());
+            }
+        }).orElse(null);
+    }
+
+    Resources resources(RunnerEnvironment env) {
+        return new Resources(
+                requirement(env, "VM_CPU_REQUEST", cpuRequest, "VM_CPU_LIMIT", cpuLimit),
+                requirement(env, "VM_MEMORY_REQUEST", memoryRequest, "VM_MEMORY_LIMIT", memoryLimit),
+                requirement(env, "VM_STORAGE_REQUEST", storageRequest, "VM_STORAGE_LIMIT", storageLimit));
+    }
+
+    private static ResourceRequirement requirement(RunnerEnvironment env, String requestVar, String requestDefault, String limitVar,
+            String limitDefault) {
+        Quantity request = quantity(env, requestVar, requestDefault);
+        Quantity limit = quantity(env, limitVar, limitDefault);
+        try {
+            return new ResourceRequirement(request, limit);
+        } catch (IllegalArgumentException e) {
+            throw new StageException(requestVar + "/" + limitVar + ": " + e.getMessage());
+        }
+    }
+
+    private static Quantity quantity(RunnerEnvironment env, String variable, String fallback) {
+        String value = pick(env, variable, fallback);
+        try {
+            return value == null ? null : Quantity.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new StageException((env.job(variable).isPresent() ? "CUSTOM_ENV_" + variable : "the default for " + variable) + ": "
+                    + e.getMessage());
+        }
+    }
+
+    private static String source(RunnerEnvironment env, String variable, String flag) {
+        return env.job(variable).isPresent() ? "CUSTOM_ENV_" + variable : flag;
+    }
+}

@@ -1,0 +1,169 @@
+package io.sandboxer.adapter.customexecutor;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sandboxer.core.bootstrap.BootstrapSpec;
+import io.sandboxer.core.bootstrap.GuestUser;
+import io.sandboxer.core.bootstrap.UserPassword;
+import io.sandboxer.core.credentials.PasswordHashAlgorithm;
+import io.sandboxer.core.credentials.PasswordHasher;
+import io.sandboxer.core.credentials.Secret;
+import io.sandboxer.core.credentials.SshKeyGenerator;
+import io.sandboxer.core.credentials.SshPrivateKey;
+import io.sandboxer.core.model.ConnectInfo;
+import io.sandboxer.core.model.ConnectProtocol;
+import io.sandboxer.core.model.Credential;
+import io.sandboxer.core.model.OsFamily;
+import io.sandboxer.core.model.SandboxAccess;
+import io.sandboxer.core.model.SandboxSpec;
+import io.sandboxer.core.provider.SandboxException;
+import io.sandboxer.core.provider.SandboxProvider;
+import io.sandboxer.core.ssh.HostKeyPolicy;
+import io.sandboxer.core.ssh.SshException;
+import io.sandboxer.core.ssh.SshOptions;
+import io.sandboxer.core.ssh.SshReadiness;
+import io.sandboxer.core.ssh.SshTarget;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * prepare_exec: creates the job's sandbox and returns once an SSH login really works, printing what it waits for.
+ * Accepts the KubeVirt Go tool's documented prepare flags unchanged.
+ */
+@Command(name = "prepare", mixinStandardHelpOptions = true, description = "Create the job's sandbox and wait until SSH logins work.")
+final class PrepareCommand implements Callable<Integer> {
+    @Mixin
+    DriverConfig driver;
+    @Mixin
+    JobDefaults defaults;
+    @Option(names = "--shell", defaultValue = "bash", description = "bash (Linux guest) or pwsh (Windows guest, Cloudbase-Init).")
+    String shell;
+    @Option(names = "--method", defaultValue = "ssh", description = "How stages reach the guest: ssh (the only method).")
+    String method;
+    @Option(names = "--ssh-user", defaultValue = "runner", description = "User the stages log in as (default: ${DEFAULT-VALUE}).")
+    String sshUser;
+    @Option(names = "--ssh-port", defaultValue = "22", description = "SSH port in the guest (default: ${DEFAULT-VALUE}).")
+    int sshPort;
+    @Option(names = "--ssh-password", description = "A fixed password (else a fresh key per job; a random password is generated too).")
+    String sshPassword;
+    @Option(names = "--ssh-private-key-file", description = "A fixed private key (OpenSSH or PEM) instead of a fresh one per job.")
+    Path sshPrivateKeyFile;
+    @Option(names = "--default-image-pull-policy", description = "KubeVirt containerDisk pull policy.")
+    String imagePullPolicy;
+    @Option(names = "--default-image-pull-secret", description = "KubeVirt image pull secret.")
+    String imagePullSecret;
+    @Option(names = "--default-timezone", description = "Accepted for compatibility with the KubeVirt Go tool; guests keep their own time zone.")
+    String timezone;
+    @Option(names = "--timeout", defaultValue = "1h", description = "Give up preparing after this long (default: ${DEFAULT-VALUE}).")
+    String timeout;
+    @Option(names = "--dial-timeout", defaultValue = "10s", description = "Timeout of one SSH connection attempt (default: ${DEFAULT-VALUE}).")
+    String dialTimeout;
+
+    @Override
+    public Integer call() {
+        RunnerEnvironment env = RunnerEnvironment.current();
+        Progress progress = new Progress();
+        Cancellation cancellation = Cancellation.onSigterm();
+        if (!"ssh".equals(method)) {
+            throw new StageException("--method " + method + " is not supported: ssh is the only method");
+        }
+        if (sshPassword != null && sshPrivateKeyFile != null) {
+            throw new StageException("give --ssh-password or --ssh-private-key-file, not both");
+        }
+        OsFamily os = switch (shell) {
+            case "bash" -> OsFamily.LINUX;
+            case "pwsh" -> OsFamily.WINDOWS;
+            default -> throw new StageException("--shell " + shell + " is not supported: use bash or pwsh");
+        };
+        Duration budget = Durations.parse("--timeout", timeout);
+        Duration dial = Durations.parse("--dial-timeout", dialTimeout);
+        String name = JobIdentity.from(env).sandboxName(driver.namePrefix);
+
+        ObjectNode settings = driver.settings();
+        String backend = DriverConfig.backendName(settings);
+        if ("kubevirt".equals(backend)) {
+            if (imagePullPolicy != null) {
+                settings.put("image_pull_policy", imagePullPolicy);
+            }
+            if (imagePullSecret != null) {
+                settings.put("image_pull_secret", imagePullSecret);
+            }
+        }
+        Credential credential = credential(os);
+        SandboxSpec spec = spec(env, name, os, credential, backend, settings.path("pool_name").asText(null));
+        try (SandboxProvider provider = driver.open(settings)) {
+            if (provider.get(name).isPresent()) {
+                progress.say("a sandbox named " + name + " is left from an earlier attempt: deleting it first");
+                provider.delete(name);
+            }
+            progress.say("creating sandbox " + name + " on " + backend + (spec.image() == null ? "" : " from " + spec.image()));
+            provider.create(spec);
+            cancellation.whenCancelled(() -> { });
+            ConnectInfo info = provider.awaitConnectInfo(name, budget, (what, elapsed) -> progress.say("waiting for " + what));
+            progress.say("sandbox " + name + " has address " + info.address() + (info.port() == 22 ? "" : " port " + info.port()));
+            SshTarget target = SshTarget.of(info, HostKeyPolicy.insecure("the guest's host key was not injected"));
+            new SshReadiness(SshOptions.DEFAULT.withConnectTimeout(dial), Duration.ofSeconds(1), Duration.ofSeconds(5), "true", Clock.systemUTC())
+                    .await(target, budget.minus(progress.elapsed()).isNegative() ? Duration.ofSeconds(1) : budget.minus(progress.elapsed()),
+                            (attempt, elapsed, why) -> {
+                                if (attempt == 1 || attempt % 6 == 0) {
+                                    progress.say("waiting for an SSH login as " + target.user() + ": " + why.getMessage());
+                                }
+                            });
+            progress.say("sandbox " + name + " is ready: SSH login as " + target.user() + " works (" + progress.elapsed().toSeconds() + " s)");
+            return 0;
+        } catch (SandboxException | SshException e) {
+            if (cancellation.isCancelled()) {
+                throw new StageException("prepare was cancelled; cleanup removes what was made", e);
+            }
+            throw new StageException("preparing " + name + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private Credential credential(OsFamily os) {
+        if (sshPrivateKeyFile != null) {
+            try {
+                return new Credential.PrivateKey(SshPrivateKey.load(sshPrivateKeyFile, null));
+            } catch (RuntimeException e) {
+                throw new StageException("--ssh-private-key-file: " + e.getMessage(), e);
+            }
+        }
+        if (sshPassword != null) {
+            return new Credential.Password(Secret.of(sshPassword));
+        }
+        return os == OsFamily.WINDOWS ? new Credential.Password(new io.sandboxer.core.credentials.RandomPasswords().next())
+                : new Credential.PrivateKey(new SshKeyGenerator().generateEd25519());
+    }
+
+    private SandboxSpec spec(RunnerEnvironment env, String name, OsFamily os, Credential credential, String backend, String pool) {
+        UserPassword password = switch (credential) {
+            case Credential.Password p -> os == OsFamily.WINDOWS ? new UserPassword.Plain(p.password())
+                    : new UserPassword.Hashed(new PasswordHasher().hash(p.password(), PasswordHashAlgorithm.SHA512_CRYPT));
+            case Credential.PrivateKey k -> null;
+        };
+        List<String> keys = credential instanceof Credential.PrivateKey k ? List.of(k.key().authorizedKeysLine()) : List.of();
+        GuestUser user = new GuestUser(sshUser, password, keys, os == OsFamily.WINDOWS ? List.of() : List.of("sudo"),
+                os == OsFamily.WINDOWS ? null : "/bin/bash", os == OsFamily.LINUX);
+        BootstrapSpec bootstrap = new BootstrapSpec(os, name, List.of(user), List.of(), List.of(), List.of(), List.of(),
+                credential instanceof Credential.Password);
+        try {
+            return SandboxSpec.builder(name)
+                    .image(defaults.imageRef(env, backend, pool))
+                    .machineType(defaults.machineType(env))
+                    .architecture(defaults.architecture(env))
+                    .resources(defaults.resources(env))
+                    .ttl(defaults.ttl(env))
+                    .labels(Map.of("sandboxer.io/job-id", env.job("CI_JOB_ID").orElse("unknown").replaceAll("[^A-Za-z0-9_.-]", "")))
+                    .bootstrap(bootstrap)
+                    .access(new SandboxAccess(os, ConnectProtocol.SSH, sshPort, sshUser, credential))
+                    .build();
+        } catch (IllegalArgumentException e) {
+            throw new StageException(e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package io.sandboxer.adapter.customexecutor;
+
+import io.sandboxer.core.model.ConnectInfo;
+import io.sandboxer.core.model.OsFamily;
+import io.sandboxer.core.provider.SandboxException;
+import io.sandboxer.core.provider.SandboxProvider;
+import io.sandboxer.core.ssh.ExecResult;
+import io.sandboxer.core.ssh.HostKeyPolicy;
+import io.sandboxer.core.ssh.SshException;
+import io.sandboxer.core.ssh.SshOptions;
+import io.sandboxer.core.ssh.SshSession;
+import io.sandboxer.core.ssh.SshTarget;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * run_exec: runs one script of the job in the sandbox over SSH. Bash scripts stream to {@code bash} on stdin;
+ * PowerShell scripts are uploaded and run with {@code pwsh -File}. Output is forwarded as it arrives; the script's
+ * exit status goes to {@code BUILD_EXIT_CODE_FILE}; a failing script exits with the build-failure code, a
+ * missing sandbox or broken SSH with the system-failure code. Every sub-stage name is accepted.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true, description = "Run a job script in the sandbox: run <script> <sub-stage>.")
+final class RunCommand implements Callable<Integer> {
+    private static final Pattern STAGE = Pattern.compile("^[A-Za-z0-9_.-]{1,100}$");
+    @Mixin
+    DriverConfig driver;
+    @Parameters(index = "0", description = "The script the runner wrote.")
+    Path script;
+    @Parameters(index = "1", description = "The sub-stage: prepare_script, get_sources, build_script / step_script, after_script, ...")
+    String stage;
+    @Option(names = "--retry-timeout", defaultValue = "5m", description = "How long to look for the sandbox's address (default: ${DEFAULT-VALUE}).")
+    String retryTimeout;
+    @Option(names = "--dial-timeout", defaultValue = "10s", description = "SSH connect timeout (default: ${DEFAULT-VALUE}).")
+    String dialTimeout;
+
+    @Override
+    public Integer call() throws IOException {
+        RunnerEnvironment env = RunnerEnvironment.current();
+        Cancellation cancellation = Cancellation.onSigterm();
+        if (!STAGE.matcher(stage).matches()) {
+            throw new StageException("sub-stage \"" + stage + "\" is not a name the runner uses");
+        }
+        if (!Files.isReadable(script)) {
+            throw new StageException("script " + script + " cannot be read");
+        }
+        String name = JobIdentity.from(env).sandboxName(driver.namePrefix);
+        ConnectInfo info;
+        try (SandboxProvider provider = driver.open(driver.settings())) {
+            if (provider.get(name).isEmpty()) {
+                throw new StageException("the sandbox " + name + " of this job does not exist (deleted, expired, or prepare did not run)");
+            }
+            info = provider.awaitConnectInfo(name, Durations.parse("--retry-timeout", retryTimeout), (what, elapsed) ->
+                    System.err.println("[sandboxer] waiting for " + what));
+        } catch (SandboxException e) {
+            throw new StageException("cannot reach the sandbox " + name + ": " + e.getMessage(), e);
+        }
+        SshTarget target = SshTarget.of(info, HostKeyPolicy.insecure("the guest's host key was not injected"));
+        Duration dial = Durations.parse("--dial-timeout", dialTimeout);
+        try (SshSession ssh = SshSession.connect(target, SshOptions.DEFAULT.withConnectTimeout(dial))) {
+            cancellation.whenCancelled(ssh::cancel);
+            ExecResult result = info.os() == OsFamily.WINDOWS ? runPowerShell(ssh) : runBash(ssh);
+            int code = result.exitCode();
+            env.buildExitCodeFile().ifPresent(file -> writeExitCode(file, code));
+            if (code == 0) {
+                return 0;
+            }
+            System.err.println("[sandboxer] " + stage + " exited with " + code);
+            return env.buildFailureExitCode();
+        } catch (SshException e) {
+            if (e.kind() == SshException.Kind.CANCELLED || cancellation.isCancelled()) {
+                System.err.println("[sandboxer] " + stage + " cancelled: the SSH channel was closed, so the remote command ends");
+                return env.systemFailureExitCode();
+            }
+            throw new StageException("SSH to the sandbox " + name + " failed during " + stage + ": " + e.getMessage(), e);
+        }
+    }
+
+    private ExecResult runBash(SshSession ssh) throws IOException {
+        // The runner's bash scripts read nothing from stdin, so the script itself can come that way: no upload,
+        // nothing left in the guest.
+        try (InputStream in = Files.newInputStream(script)) {
+            return ssh.exec("bash", in, System.out, System.err);
+        }
+    }
+
+    private ExecResult runPowerShell(SshSession ssh) throws IOException {
+        String remote = "sandboxer-" + stage + ".ps1";
+        ssh.upload(Files.readAllBytes(script), remote, 0600);
+        return ssh.exec("pwsh -NoProfile -NonInteractive -ExecutionPolicy Bypass -File " + remote, System.out, System.err);
+    }
+
+    private static void writeExitCode(String file, int code) {
+        try {
+            Files.writeString(Path.of(file), code + "\n", StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw new StageException("cannot write BUILD_EXIT_CODE_FILE " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

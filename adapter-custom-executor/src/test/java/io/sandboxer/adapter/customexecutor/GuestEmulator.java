@@ -1,0 +1,64 @@
+package io.sandboxer.adapter.customexecutor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.sandboxer.core.credentials.SshPrivateKey;
+import io.sandboxer.core.credentials.SshPublicKey;
+import io.sandboxer.core.testing.TestSshServer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Plays the guest's first boot the way cloud-init would: reads the user data from the sandbox's Secret, starts a
+ * real SSH server with the injected host key on the requested port, and lets the injected key log in.
+ */
+final class GuestEmulator implements AutoCloseable {
+    private final AtomicReference<TestSshServer> sshd = new AtomicReference<>();
+    private final Thread boot;
+
+    GuestEmulator(KubernetesClient client, String namespace, String secretName, int port, Path dir) {
+        boot = Thread.ofVirtual().start(() -> {
+            try {
+                Secret secret = null;
+                while (secret == null && !Thread.currentThread().isInterrupted()) {
+                    secret = client.secrets().inNamespace(namespace).withName(secretName).get();
+                    if (secret == null) {
+                        Thread.sleep(50); // polling the API like a booting guest would wait for its seed
+                    }
+                }
+                if (secret == null) {
+                    return;
+                }
+                JsonNode userData = new YAMLMapper().readTree(new String(Base64.getDecoder().decode(secret.getData().get("userdata")),
+                        StandardCharsets.UTF_8).replaceFirst("^#cloud-config\n", ""));
+                String hostKey = userData.at("/ssh_keys/ed25519_private").asText();
+                String user = userData.at("/users/0/name").asText();
+                String authorized = userData.at("/users/0/ssh_authorized_keys/0").asText();
+                Files.createDirectories(dir.resolve("sftp"));
+                TestSshServer server = TestSshServer.start(user, null, dir.resolve("sftp"),
+                        SshPrivateKey.parse(io.sandboxer.core.credentials.Secret.of(hostKey), null, "injected host key").keyPair(), port);
+                server.authorize(SshPublicKey.parse(authorized).toPublicKey());
+                sshd.set(server);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                throw new IllegalStateException("the emulated guest could not boot", e);
+            }
+        });
+    }
+
+    @Override
+    public void close() throws Exception {
+        boot.interrupt();
+        boot.join(5000);
+        TestSshServer server = sshd.get();
+        if (server != null) {
+            server.close();
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package io.sandboxer.adapter.customexecutor;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Drives the driver as GitLab Runner does: a new process per stage, in a per-job temporary directory, with the
+ * runner's environment (TMPDIR, the exit codes, BUILD_EXIT_CODE_FILE, JOB_RESPONSE_FILE) and the job's variables
+ * as CUSTOM_ENV_*.
+ */
+final class RunnerEmulator {
+    record Result(int exitCode, String stdout, String stderr) {
+    }
+
+    private final Path jobDir;
+    private final Map<String, String> env = new HashMap<>();
+
+    RunnerEmulator(Path jobDir, String jobId) throws IOException {
+        this.jobDir = Files.createDirectories(jobDir);
+        env.put("TMPDIR", jobDir.toString());
+        env.put("BUILD_FAILURE_EXIT_CODE", "1");
+        env.put("SYSTEM_FAILURE_EXIT_CODE", "2");
+        env.put("BUILD_EXIT_CODE_FILE", jobDir.resolve("build_exit_code").toString());
+        Path response = jobDir.resolve("response.json");
+        Files.writeString(response, "{\"id\": " + jobId + ", \"token\": \"job-token-never-logged\"}");
+        env.put("JOB_RESPONSE_FILE", response.toString());
+        job("CI_JOB_ID", jobId);
+        job("CI_RUNNER_ID", "7");
+        job("CI_PROJECT_ID", "42");
+        job("CI_CONCURRENT_PROJECT_ID", "0");
+    }
+
+    RunnerEmulator job(String name, String value) {
+        env.put("CUSTOM_ENV_" + name, value);
+        return this;
+    }
+
+    Path script(String name, String body) throws IOException {
+        Path file = jobDir.resolve(name);
+        Files.writeString(file, body);
+        return file;
+    }
+
+    Integer buildExitCode() throws IOException {
+        Path file = Path.of(env.get("BUILD_EXIT_CODE_FILE"));
+        return Files.exists(file) ? Integer.valueOf(Files.readString(file).strip()) : null;
+    }
+
+    Process start(String... args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        // The launcher's JVM options: they keep the job log free of JVM warnings.
+        command.addAll(Files.readAllLines(Path.of("target/classes/sandboxer-jvm-options.txt")).stream().filter(l -> !l.isBlank()).toList());
+        if (Runtime.version().feature() >= 23) {
+            command.add("--sun-misc-unsafe-memory-access=allow");
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), SandboxerCli.class.getName()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(jobDir.toFile());
+        builder.environment().putAll(env);
+        return builder.start();
+    }
+
+    Result stage(String... args) throws IOException, InterruptedException {
+        Process p = start(args);
+        var out = java.util.concurrent.CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
+        var err = java.util.concurrent.CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
+        if (!p.waitFor(5, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new AssertionError("stage " + List.of(args) + " did not finish");
+        }
+        return new Result(p.exitValue(), out.join(), err.join());
+    }
+
+    private static String read(java.io.InputStream in) {
+        try {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+}
