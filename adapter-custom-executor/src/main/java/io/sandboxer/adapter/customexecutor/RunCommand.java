@@ -66,9 +66,15 @@ final class RunCommand implements Callable<Integer> {
         }
         SshTarget target = SshTarget.of(info, HostKeyPolicy.insecure("the guest's host key was not injected"));
         Duration dial = Durations.parse("--dial-timeout", dialTimeout);
+        String pidFile = "/tmp/sandboxer-" + name + "-" + stage + ".pid";
         try (SshSession ssh = SshSession.connect(target, SshOptions.DEFAULT.withConnectTimeout(dial))) {
-            cancellation.whenCancelled(ssh::cancel);
-            ExecResult result = info.os() == OsFamily.WINDOWS ? runPowerShell(ssh) : runBash(ssh);
+            cancellation.whenCancelled(() -> {
+                ssh.cancel();
+                if (info.os() == OsFamily.LINUX) {
+                    killRemoteGroup(target, dial, pidFile);
+                }
+            });
+            ExecResult result = info.os() == OsFamily.WINDOWS ? runPowerShell(ssh) : runBash(ssh, pidFile);
             int code = result.exitCode();
             env.buildExitCodeFile().ifPresent(file -> writeExitCode(file, code));
             if (code == 0) {
@@ -85,11 +91,27 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private ExecResult runBash(SshSession ssh) throws IOException {
-        // The runner's bash scripts read nothing from stdin, so the script itself can come that way: no upload,
-        // nothing left in the guest.
+    private ExecResult runBash(SshSession ssh, String pidFile) throws IOException {
+        // The runner's bash scripts read nothing from stdin, so the script itself can come that way: no upload.
+        // It runs in a session of its own whose id is noted in the guest: closing an SSH channel does not stop
+        // a command without a terminal, so a cancel kills that whole process group instead.
+        String command = "exec setsid -w sh -c 'echo $$ > " + pidFile + "; exec bash'";
         try (InputStream in = Files.newInputStream(script)) {
-            return ssh.exec("bash", in, System.out, System.err);
+            return ssh.exec(command, in, System.out, System.err);
+        } finally {
+            if (!ssh.isCancelled()) {
+                ssh.exec("rm -f " + pidFile, null, null);
+            }
+        }
+    }
+
+    /** On cancel: a fresh connection sends TERM, then KILL, to the script's process group, and removes the note. */
+    private static void killRemoteGroup(SshTarget target, Duration dial, String pidFile) {
+        try (SshSession killer = SshSession.connect(target, SshOptions.DEFAULT.withConnectTimeout(dial))) {
+            killer.exec("p=$(cat " + pidFile + " 2>/dev/null) && [ -n \"$p\" ] && { kill -TERM -- -$p 2>/dev/null; sleep 2; "
+                    + "kill -KILL -- -$p 2>/dev/null; }; rm -f " + pidFile + "; true", null, null);
+        } catch (SshException e) {
+            System.err.println("[sandboxer] could not stop the remote script (" + e.getMessage() + "); cleanup removes the sandbox anyway");
         }
     }
 

@@ -1,0 +1,120 @@
+package io.sandboxer.adapter.customexecutor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.sandboxer.backend.kubevirt.FakeVirtController;
+import io.sandboxer.backend.kubevirt.model.v1.VirtualMachineInstance;
+import io.sandboxer.core.testing.Poll;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Cancel (SIGTERM, as the runner sends it) and infrastructure failures, each stage its own process. */
+@EnableKubernetesMockClient(crud = true)
+class CancelAndFailureTest {
+    KubernetesMockServer server;
+    KubernetesClient client;
+    @TempDir
+    Path dir;
+
+    private String[] prepareArgs(Path config, int port) {
+        return new String[] {"prepare", "--config", config.toString(), "--shell", "bash", "--ssh-port", Integer.toString(port)};
+    }
+
+    @Test
+    void sigtermDuringRunClosesTheChannelKillsTheRemoteCommandAndCleanupRemovesEverything() throws Exception {
+        Path config = MockCluster.config(client, dir);
+        int port = MockCluster.freePort();
+        String name = MockCluster.name("2001");
+        RunnerEmulator runner = new RunnerEmulator(dir.resolve("job"), "2001");
+        try (FakeVirtController controller = new FakeVirtController(client, "ci", i -> "127.0.0.1");
+                GuestEmulator guest = new GuestEmulator(client, "ci", name + "-bootstrap", port, dir.resolve("guest"))) {
+            assertEquals(0, runner.stage(prepareArgs(config, port)).exitCode());
+            String marker = "sleep 4321." + System.nanoTime() % 1000;
+            Path script = runner.script("build_script", "echo started\nexec " + marker + "\n");
+            Process run = runner.start("run", "--config", config.toString(), script.toString(), "build_script");
+            BufferedReader out = new BufferedReader(new InputStreamReader(run.getInputStream(), StandardCharsets.UTF_8));
+            assertEquals("started", out.readLine());
+            Poll.until("the remote command runs", Duration.ofSeconds(20), () -> running(marker));
+
+            sigterm(run); // as the runner sends on cancel
+            assertTrue(run.waitFor(30, TimeUnit.SECONDS), "run exits promptly after SIGTERM");
+            String stderr = new String(run.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(stderr.contains("cancelled"), stderr);
+            Poll.until("the remote command is gone (run said: " + stderr.strip() + ")", Duration.ofSeconds(20), () -> !running(marker));
+
+            assertEquals(0, runner.stage("cleanup", "--config", config.toString()).exitCode());
+            assertNull(client.resources(VirtualMachineInstance.class).inNamespace("ci").withName(name).get());
+            assertNull(client.secrets().inNamespace("ci").withName(name + "-bootstrap").get());
+        }
+    }
+
+    @Test
+    void sigtermDuringPrepareStopsWaitingAndCleanupStillWorks() throws Exception {
+        Path config = MockCluster.config(client, dir);
+        String name = MockCluster.name("2002");
+        RunnerEmulator runner = new RunnerEmulator(dir.resolve("job"), "2002");
+        try (FakeVirtController controller = new FakeVirtController(client, "ci", i -> "127.0.0.1")) {
+            controller.mode(name, FakeVirtController.Mode.NEVER_READY);
+            Process prepare = runner.start(prepareArgs(config, MockCluster.freePort()));
+            Poll.until("the VMI exists", Duration.ofSeconds(30),
+                    () -> client.resources(VirtualMachineInstance.class).inNamespace("ci").withName(name).get() != null);
+            sigterm(prepare);
+            assertTrue(prepare.waitFor(30, TimeUnit.SECONDS), "prepare stops waiting on SIGTERM");
+            assertEquals(2, prepare.exitValue(), "system failure: the job was not prepared");
+            assertEquals(0, runner.stage("cleanup", "--config", config.toString()).exitCode());
+            assertNull(client.resources(VirtualMachineInstance.class).inNamespace("ci").withName(name).get());
+        }
+    }
+
+    @Test
+    void anImagePullErrorIsASystemFailureWithTheClustersWordsAndCleanupAfterItWorks() throws Exception {
+        Path config = MockCluster.config(client, dir);
+        String name = MockCluster.name("2003");
+        RunnerEmulator runner = new RunnerEmulator(dir.resolve("job"), "2003").job("CI_JOB_IMAGE", "quay.io/nope/missing:1");
+        try (FakeVirtController controller = new FakeVirtController(client, "ci", i -> "127.0.0.1")) {
+            controller.mode(name, FakeVirtController.Mode.IMAGE_PULL_ERROR);
+            RunnerEmulator.Result prepare = runner.stage(prepareArgs(config, MockCluster.freePort()));
+            assertEquals(2, prepare.exitCode(), prepare.stderr());
+            assertTrue(prepare.stderr().contains("ErrImagePull") && prepare.stderr().contains("quay.io/nope/missing:1"), prepare.stderr());
+            assertEquals(0, runner.stage("cleanup", "--config", config.toString()).exitCode());
+            assertNull(client.secrets().inNamespace("ci").withName(name + "-bootstrap").get());
+        }
+    }
+
+    @Test
+    void badJobVariablesAreSystemFailuresNamingTheVariable() throws Exception {
+        Path config = MockCluster.config(client, dir);
+        RunnerEmulator runner = new RunnerEmulator(dir.resolve("job"), "2004").job("VM_CPU_REQUEST", "lots");
+        RunnerEmulator.Result prepare = runner.stage(prepareArgs(config, MockCluster.freePort()));
+        assertEquals(2, prepare.exitCode());
+        assertTrue(prepare.stderr().contains("CUSTOM_ENV_VM_CPU_REQUEST"), prepare.stderr());
+        RunnerEmulator.Result badFlag = runner.stage("prepare", "--shell", "tcsh");
+        assertEquals(2, badFlag.exitCode());
+        assertTrue(badFlag.stderr().contains("--shell tcsh is not supported"), badFlag.stderr());
+    }
+
+    private static void sigterm(Process process) throws Exception {
+        new ProcessBuilder("kill", "-TERM", Long.toString(process.pid())).start().waitFor();
+    }
+
+    private static boolean running(String commandLine) {
+        try {
+            Process p = new ProcessBuilder("pgrep", "-f", commandLine).redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor() == 0;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
