@@ -35,6 +35,11 @@ final class AccessStore {
     }
 
     void save(String id, SandboxAccess access) {
+        save(id, access, null);
+    }
+
+    /** With the public half of the host key the bootstrap injected, so clients can pin it. */
+    void save(String id, SandboxAccess access, io.sandboxer.core.credentials.SshPublicKey hostKey) {
         ObjectNode node = JSON.createObjectNode()
                 .put("os", access.os().jsonName())
                 .put("protocol", access.protocol().jsonName())
@@ -44,6 +49,9 @@ final class AccessStore {
             case Credential.PrivateKey key -> node.put("private_key", key.key().text().reveal());
             case Credential.Password password -> node.put("password", password.password().reveal());
         }
+        if (hostKey != null) {
+            node.put("host_key", hostKey.authorizedKeysLine());
+        }
         try {
             Files.createDirectories(dir);
             Path temp = Files.createTempFile(dir, "." + id, ".tmp", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
@@ -51,6 +59,31 @@ final class AccessStore {
             Files.move(temp, fileFor(id), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new SandboxException("cannot store the credentials of " + id + " under " + dir + ": " + e.getMessage(), false, e);
+        }
+    }
+
+    /** The pinned host key recorded for a sandbox, if the bootstrap injected one. */
+    Optional<io.sandboxer.core.credentials.SshPublicKey> hostKey(String id) {
+        Path file = fileFor(id);
+        try {
+            if (!Files.exists(file)) {
+                return Optional.empty();
+            }
+            var node = JSON.readTree(Files.readString(file, StandardCharsets.UTF_8));
+            return node.hasNonNull("host_key") ? Optional.of(io.sandboxer.core.credentials.SshPublicKey.parse(node.get("host_key").asText()))
+                    : Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Ids that have a credentials file here. */
+    java.util.List<String> ids() {
+        try (var files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".access.json"))
+                    .map(n -> n.substring(0, n.length() - ".access.json".length())).toList();
+        } catch (IOException e) {
+            return java.util.List.of();
         }
     }
 

@@ -158,7 +158,10 @@ public final class LibvirtProvider implements SandboxProvider {
             if (exists(name)) {
                 throw new SandboxException("a domain named " + name + " already exists on " + settings.uri(), false);
             }
-            RenderedBootstrap rendered = render(spec);
+            io.sandboxer.core.credentials.SshPrivateKey hostKey = spec.bootstrap() != null && spec.bootstrap().hostKeys().isEmpty()
+                    && spec.bootstrap().osFamily() == io.sandboxer.core.model.OsFamily.LINUX
+                    ? new io.sandboxer.core.credentials.SshKeyGenerator().generateEd25519() : null;
+            RenderedBootstrap rendered = render(spec, hostKey);
             long capacity = Math.max(backing.capacityBytes(), diskBytes(spec));
             createOverlay(overlay, capacity, backing);
             done.push(new Step("overlay volume " + overlay, () -> bootstrapStore.delete(overlay, null)));
@@ -177,7 +180,9 @@ public final class LibvirtProvider implements SandboxProvider {
                         : new BootstrapAttachment.CdromFile(stored.hostPath());
             }
             if (spec.access() != null) {
-                accessStore.save(name, spec.access());
+                io.sandboxer.core.credentials.SshPublicKey pinned = hostKey != null ? hostKey.publicKey()
+                        : spec.bootstrap() != null && !spec.bootstrap().hostKeys().isEmpty() ? spec.bootstrap().hostKeys().get(0).publicKey() : null;
+                accessStore.save(name, spec.access(), pinned);
                 done.push(new Step("credentials", () -> accessStore.delete(name)));
             }
             DomainMetadata metadata = new DomainMetadata(settings.group(), generation, created, expires, spec.labels(), overlay,
@@ -226,11 +231,16 @@ public final class LibvirtProvider implements SandboxProvider {
         }
     }
 
-    private RenderedBootstrap render(SandboxSpec spec) {
+    private RenderedBootstrap render(SandboxSpec spec, io.sandboxer.core.credentials.SshPrivateKey hostKey) {
         if (spec.bootstrap() == null) {
             return null;
         }
         BootstrapSpec b = spec.bootstrap().withHostname(spec.name());
+        if (hostKey != null) {
+            // A host key the bootstrap installs lets every later connection pin it instead of trusting on first use.
+            b = new BootstrapSpec(b.osFamily(), b.hostname(), b.users(), b.caCertificates(), b.files(), b.units(),
+                    List.of(new io.sandboxer.core.bootstrap.SshHostKey(hostKey)), b.sshPasswordAuthentication());
+        }
         if (b.caCertificates().isEmpty() && !caCertificates.isEmpty()) {
             b = new BootstrapSpec(b.osFamily(), b.hostname(), b.users(), caCertificates, b.files(), b.units(), b.hostKeys(),
                     b.sshPasswordAuthentication());
@@ -515,7 +525,61 @@ public final class LibvirtProvider implements SandboxProvider {
         SandboxAccess access = accessStore.load(id).orElseThrow(() -> new SandboxException(
                 "no credentials are recorded for " + id + " (it was created without access details)", false));
         return new ConnectInfo(id, access.os(), settings.architecture(), access.protocol(), address, address, access.port(), access.user(),
-                access.credential(), null);
+                access.credential(), accessStore.hostKey(id).orElse(null));
+    }
+
+    /**
+     * Expired sandboxes (by their metadata's expiry, or older than {@code maxAge}), then orphans: overlay volumes
+     * backed by our base, bootstrap volumes and files, and credentials files of this group's naming whose domain
+     * no longer exists (a process killed half-way through a create or a delete leaves such things).
+     */
+    @Override
+    public io.sandboxer.core.provider.GarbageReport collectGarbage(java.time.Duration maxAge, boolean dryRun) {
+        var expired = SandboxProvider.super.collectGarbage(maxAge, dryRun);
+        java.util.Set<String> alive = new java.util.HashSet<>();
+        list().forEach(s -> alive.add(s.id()));
+        java.util.Set<String> domains = new java.util.HashSet<>(connection.call("listing domains", c -> {
+            java.util.List<String> names = new ArrayList<>(List.of(c.listDefinedDomains()));
+            for (int id : c.listDomains()) {
+                Domain d = c.domainLookupByID(id);
+                names.add(d.getName());
+                d.free();
+            }
+            return names;
+        }));
+        String prefix = settings.domainPrefix() + "-";
+        java.util.Map<String, String> failures = new java.util.LinkedHashMap<>(expired.failures());
+        List<String> orphans = new ArrayList<>();
+        java.util.Set<String> orphanIds = new java.util.TreeSet<>();
+        for (String volume : connection.call("listing volumes", c -> {
+            StoragePool pool = c.storagePoolLookupByName(settings.poolName());
+            try {
+                return List.of(pool.listVolumes());
+            } finally {
+                pool.free();
+            }
+        })) {
+            String id = volume.replaceFirst("(\\.qcow2|\\.ign|-cidata\\.iso)$", "");
+            if (!id.equals(volume) && id.startsWith(prefix) && !domains.contains(id)) {
+                orphanIds.add(id);
+            }
+        }
+        for (String id : accessStore.ids()) {
+            if (id.startsWith(prefix) && !domains.contains(id)) {
+                orphanIds.add(id);
+            }
+        }
+        for (String id : orphanIds) {
+            orphans.add(id);
+            if (!dryRun) {
+                try {
+                    delete(id); // finds leftovers by name; an overlay is removed only when it has a backing store
+                } catch (SandboxException e) {
+                    failures.put(id, e.getMessage());
+                }
+            }
+        }
+        return new io.sandboxer.core.provider.GarbageReport(dryRun, expired.expiredSandboxes(), orphans, failures);
     }
 
     @Override

@@ -309,6 +309,46 @@ class LibvirtProviderTest {
     }
 
     @Test
+    void aHostKeyIsInjectedAndPinnedWhenTheSpecHasNone() throws Exception {
+        open(TestDriver.settings(dir));
+        provider.create(spec(NAME));
+        ConnectInfo info = provider.connectInfo(NAME);
+        assertNotNull(info.hostKey(), "the generated host key is pinned");
+        String ignition = Files.readString(dir.resolve("state").resolve(NAME + ".ign"));
+        String pub = info.hostKey().authorizedKeysLine() + "\n";
+        assertTrue(ignition.contains(java.util.Base64.getEncoder().encodeToString(pub.getBytes(java.nio.charset.StandardCharsets.UTF_8))),
+                "the Ignition config installs the same key as /etc/ssh/ssh_host_ed25519_key.pub");
+    }
+
+    @Test
+    void garbageCollectionRemovesExpiredSandboxesAndOrphansOfDeadDomains() throws Exception {
+        open(TestDriver.settings(dir));
+        provider.create(spec(NAME)); // expires three hours after NOW, long past
+        String crashed = "gitlab-runner-20261122-100000-20261122-100000-0c0c0c";
+        provider.create(SandboxSpec.builder(crashed).bootstrap(spec(crashed).bootstrap()).access(spec(crashed).access()).build());
+        // A process that died half-way through a delete: the domain is gone, its volume and files are not.
+        connection.call("crash", c -> {
+            Domain d = c.domainLookupByName(crashed);
+            d.destroy();
+            d.undefine();
+            return null;
+        });
+        var dry = provider.collectGarbage(null, true);
+        assertEquals(List.of(NAME), dry.expiredSandboxes());
+        assertEquals(List.of(crashed), dry.orphans());
+        assertTrue(volumeExists(crashed + ".qcow2") && domainExists(NAME), "a dry run deletes nothing");
+
+        var real = provider.collectGarbage(null, false);
+        assertEquals(List.of(NAME), real.expiredSandboxes());
+        assertEquals(List.of(crashed), real.orphans());
+        assertFalse(domainExists(NAME));
+        assertFalse(volumeExists(crashed + ".qcow2"));
+        assertFalse(Files.exists(dir.resolve("state").resolve(crashed + ".ign")));
+        assertFalse(Files.exists(dir.resolve("state").resolve(crashed + ".access.json")));
+        assertTrue(volumeExists("base.qcow2"), "the base is never touched");
+    }
+
+    @Test
     void awaitConnectInfoFailsFastForAStoppedDomain() {
         open(TestDriver.settings(dir));
         provider.create(spec(NAME));
