@@ -93,6 +93,26 @@ class CancelAndFailureTest {
     }
 
     @Test
+    void theRunnersPrepareRetryFailedAttemptCleanupThenSuccess() throws Exception {
+        Path config = MockCluster.config(client, dir);
+        int port = MockCluster.freePort();
+        String name = MockCluster.name("2005");
+        RunnerEmulator runner = new RunnerEmulator(dir.resolve("job"), "2005");
+        try (FakeVirtController controller = new FakeVirtController(client, "ci", i -> "127.0.0.1")) {
+            controller.mode(name, FakeVirtController.Mode.FAILED);
+            assertEquals(2, runner.stage(prepareArgs(config, port)).exitCode(), "attempt 1 fails: system failure, so the runner retries");
+            assertEquals(0, runner.stage("cleanup", "--config", config.toString()).exitCode(), "the runner cleans up after a failed attempt");
+            controller.mode(name, FakeVirtController.Mode.READY);
+            try (GuestEmulator guest = new GuestEmulator(client, "ci", name + "-bootstrap", port, dir.resolve("guest"))) {
+                assertEquals(0, runner.stage("config", "--config", config.toString()).exitCode(), "config runs again on each attempt");
+                RunnerEmulator.Result second = runner.stage(prepareArgs(config, port));
+                assertEquals(0, second.exitCode(), second.stderr());
+            }
+            assertEquals(0, runner.stage("cleanup", "--config", config.toString()).exitCode());
+        }
+    }
+
+    @Test
     void badJobVariablesAreSystemFailuresNamingTheVariable() throws Exception {
         Path config = MockCluster.config(client, dir);
         RunnerEmulator runner = new RunnerEmulator(dir.resolve("job"), "2004").job("VM_CPU_REQUEST", "lots");
