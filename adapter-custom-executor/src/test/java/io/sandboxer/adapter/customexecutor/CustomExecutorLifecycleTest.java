@@ -36,17 +36,7 @@ class CustomExecutorLifecycleTest {
         try (ServerSocket free = new ServerSocket(0)) {
             sshPort = free.getLocalPort();
         }
-        Path kubeconfig = dir.resolve("kubeconfig");
-        Files.writeString(kubeconfig, """
-                apiVersion: v1
-                kind: Config
-                clusters: [{name: mock, cluster: {server: "%s", insecure-skip-tls-verify: true}}]
-                users: [{name: ci, user: {token: t}}]
-                contexts: [{name: mock, context: {cluster: mock, user: ci, namespace: ci}}]
-                current-context: mock
-                """.formatted(client.getMasterUrl()));
-        Path config = dir.resolve("sandboxer.json");
-        Files.writeString(config, "{\"provider\": \"kubevirt\", \"kubeconfig\": \"" + kubeconfig + "\", \"namespace\": \"ci\", \"access\": \"pod-ip\"}");
+        Path config = MockCluster.config(client, dir);
         RunnerEmulator runner = new RunnerEmulator(dir.resolve("job"), "1001");
         String name = JobIdentity.from(new RunnerEnvironment(java.util.Map.of("CUSTOM_ENV_CI_JOB_ID", "1001", "CUSTOM_ENV_CI_RUNNER_ID", "7",
                 "CUSTOM_ENV_CI_PROJECT_ID", "42", "CUSTOM_ENV_CI_CONCURRENT_PROJECT_ID", "0"))).sandboxName("sandboxer");

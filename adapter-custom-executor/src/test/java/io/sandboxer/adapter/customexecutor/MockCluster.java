@@ -12,15 +12,7 @@ final class MockCluster {
     }
 
     static Path config(KubernetesClient client, Path dir) throws IOException {
-        Path kubeconfig = dir.resolve("kubeconfig");
-        Files.writeString(kubeconfig, """
-                apiVersion: v1
-                kind: Config
-                clusters: [{name: mock, cluster: {server: "%s", insecure-skip-tls-verify: true}}]
-                users: [{name: ci, user: {token: t}}]
-                contexts: [{name: mock, context: {cluster: mock, user: ci, namespace: ci}}]
-                current-context: mock
-                """.formatted(client.getMasterUrl()));
+        Path kubeconfig = io.sandboxer.backend.kubevirt.MockKubeconfig.write(client.getMasterUrl().toString(), dir);
         Path config = dir.resolve("sandboxer.json");
         Files.writeString(config, "{\"provider\": \"kubevirt\", \"kubeconfig\": \"" + kubeconfig + "\", \"namespace\": \"ci\", \"access\": \"pod-ip\", "
                 + "\"image\": \"quay.io/containerdisks/debian:12\"}");

@@ -34,15 +34,7 @@ class KubevirtThroughThePluginTest {
 
     @Test
     void initIncreaseUpdateDecreaseOnKubevirt() throws Exception {
-        Path kubeconfig = dir.resolve("kubeconfig");
-        Files.writeString(kubeconfig, """
-                apiVersion: v1
-                kind: Config
-                clusters: [{name: mock, cluster: {server: "%s", insecure-skip-tls-verify: true}}]
-                users: [{name: ci, user: {token: t}}]
-                contexts: [{name: mock, context: {cluster: mock, user: ci, namespace: ci}}]
-                current-context: mock
-                """.formatted(client.getMasterUrl()));
+        Path kubeconfig = io.sandboxer.backend.kubevirt.MockKubeconfig.write(client.getMasterUrl().toString(), dir);
         InstanceGroupService service = new InstanceGroupService("kubevirt", c -> info -> true, BuildInfo.load("t"));
         ByteArrayOutputStream stdout = new ByteArrayOutputStream();
         try (GoPluginServer plugin = GoPluginServer.start(Handshake.fromEnvironment(Map.of("PLUGIN_MIN_PORT", "20000", "PLUGIN_MAX_PORT", "25000")),

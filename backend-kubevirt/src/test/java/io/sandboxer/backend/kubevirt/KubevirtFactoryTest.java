@@ -26,16 +26,7 @@ class KubevirtFactoryTest {
     Path dir;
 
     private Path kubeconfig(String url) throws Exception {
-        Path file = dir.resolve("kubeconfig");
-        Files.writeString(file, """
-                apiVersion: v1
-                kind: Config
-                clusters: [{name: mock, cluster: {server: "%s", insecure-skip-tls-verify: true}}]
-                users: [{name: ci, user: {token: test-token}}]
-                contexts: [{name: mock, context: {cluster: mock, user: ci, namespace: ci}}]
-                current-context: mock
-                """.formatted(url));
-        return file;
+        return MockKubeconfig.write(url, dir);
     }
 
     @Test
