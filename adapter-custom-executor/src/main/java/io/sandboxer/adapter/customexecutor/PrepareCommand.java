@@ -17,6 +17,7 @@ import io.sandboxer.core.model.SandboxAccess;
 import io.sandboxer.core.model.SandboxSpec;
 import io.sandboxer.core.provider.SandboxException;
 import io.sandboxer.core.provider.SandboxProvider;
+import io.sandboxer.core.ssh.GuestReadyCommand;
 import io.sandboxer.core.ssh.HostKeyPolicy;
 import io.sandboxer.core.ssh.SshException;
 import io.sandboxer.core.ssh.SshOptions;
@@ -108,7 +109,7 @@ final class PrepareCommand implements Callable<Integer> {
             ConnectInfo info = provider.awaitConnectInfo(name, budget, (what, elapsed) -> progress.say("waiting for " + what));
             progress.say("sandbox " + name + " has address " + info.address() + (info.port() == 22 ? "" : " port " + info.port()));
             SshTarget target = SshTarget.of(info, HostKeyPolicy.insecure("the guest's host key was not injected"));
-            new SshReadiness(SshOptions.DEFAULT.withConnectTimeout(dial), Duration.ofSeconds(1), Duration.ofSeconds(5), "true", Clock.systemUTC())
+            new SshReadiness(SshOptions.DEFAULT.withConnectTimeout(dial), Duration.ofSeconds(1), Duration.ofSeconds(5), GuestReadyCommand.forOs(os), Clock.systemUTC())
                     .await(target, budget.minus(progress.elapsed()).isNegative() ? Duration.ofSeconds(1) : budget.minus(progress.elapsed()),
                             (attempt, elapsed, why) -> {
                                 if (attempt == 1 || attempt % 6 == 0) {

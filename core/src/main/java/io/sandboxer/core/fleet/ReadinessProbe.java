@@ -1,6 +1,7 @@
 package io.sandboxer.core.fleet;
 
 import io.sandboxer.core.model.ConnectInfo;
+import io.sandboxer.core.ssh.GuestReadyCommand;
 import io.sandboxer.core.ssh.HostKeyPolicy;
 import io.sandboxer.core.ssh.SshException;
 import io.sandboxer.core.ssh.SshReadiness;
@@ -15,14 +16,14 @@ public interface ReadinessProbe {
 
     boolean isReady(ConnectInfo info);
 
-    /** Ready = an SSH login with the instance's credentials runs a command. */
+    /** Ready = an SSH login with the instance's credentials works and the guest's bootstrap has finished. */
     static ReadinessProbe ssh(SshReadiness readiness, HostKeyPolicy whenNoKeyPinned) {
         return info -> {
             if (info.address() == null) {
                 return false;
             }
             try {
-                readiness.probeOnce(SshTarget.of(info, whenNoKeyPinned));
+                readiness.probeOnce(SshTarget.of(info, whenNoKeyPinned), GuestReadyCommand.forOs(info.os()));
                 return true;
             } catch (SshException e) {
                 return false;

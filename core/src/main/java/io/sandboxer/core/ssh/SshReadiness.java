@@ -36,11 +36,16 @@ public final class SshReadiness {
 
     /** One attempt: connect, log in, run the probe command. Returns normally when the guest is ready. */
     public void probeOnce(SshTarget target) {
+        probeOnce(target, probeCommand);
+    }
+
+    /** One attempt with a given command (see {@link GuestReadyCommand}). */
+    public void probeOnce(SshTarget target, String command) {
         try (SshSession session = SshSession.connect(target, options)) {
-            ExecResult result = session.exec(probeCommand, null, null);
+            ExecResult result = session.exec(command, null, null);
             if (!result.succeeded()) {
-                throw new SshException(SshException.Kind.CHANNEL, "probe command \"" + probeCommand + "\" on " + target
-                        + " exited with " + result.exitCode(), null);
+                throw new SshException(SshException.Kind.CHANNEL, target + " accepts logins but is not ready yet (bootstrap still running: probe exited with "
+                        + result.exitCode() + ")", null);
             }
         }
     }

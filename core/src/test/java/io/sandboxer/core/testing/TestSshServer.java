@@ -2,6 +2,8 @@ package io.sandboxer.core.testing;
 
 import io.sandboxer.core.credentials.SshPublicKey;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.PublicKey;
@@ -49,8 +51,10 @@ public final class TestSshServer implements AutoCloseable {
         server.setPasswordAuthenticator((u, p, session) -> user.equals(u) && password != null && password.equals(p));
         server.setPublickeyAuthenticator((u, key, session) -> user.equals(u)
                 && wrapper.authorizedKeys.stream().anyMatch(k -> SshPublicKey.of(k).equals(SshPublicKey.of(key))));
-        // Each exec request runs as "/bin/sh -c <command>", exactly like OpenSSH's sshd does.
-        server.setCommandFactory((channel, command) -> new ProcessShellFactory(command, "/bin/sh", "-c", command) {
+        // Each exec request runs as "/bin/sh -c <command>", exactly like OpenSSH's sshd does, with the guest's tools first
+        // on PATH (this host may have cloud-init installed but never booted with it).
+        String guest = "PATH=" + GuestTools.BIN + ":\"$PATH\" && export PATH && ";
+        server.setCommandFactory((channel, command) -> new ProcessShellFactory(command, "/bin/sh", "-c", guest + command) {
             @Override
             protected List<String> resolveEffectiveCommand(ChannelSession session, String raw, List<String> elements) {
                 return elements;
@@ -83,5 +87,24 @@ public final class TestSshServer implements AutoCloseable {
     @Override
     public void close() throws IOException {
         server.stop(true);
+    }
+
+    /** What the emulated guest has that this host may not: a {@code cloud-init} whose bootstrap has finished. */
+    private static final class GuestTools {
+        static final Path BIN = create();
+
+        private static Path create() {
+            try {
+                Path bin = Files.createTempDirectory("guest-bin");
+                Path tool = bin.resolve("cloud-init");
+                Files.writeString(tool, "#!/bin/sh\necho 'status: done'\n");
+                tool.toFile().setExecutable(true);
+                tool.toFile().deleteOnExit();
+                bin.toFile().deleteOnExit();
+                return bin;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
     }
 }
