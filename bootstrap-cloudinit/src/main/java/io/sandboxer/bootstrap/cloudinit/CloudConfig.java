@@ -11,13 +11,15 @@ import java.util.Map;
  * cloud-init spells them). The Windows variant uses the same document with Cloudbase-Init's subset.
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
-@JsonPropertyOrder({"hostname", "set_hostname", "preserve_hostname", "users", "chpasswd", "ssh_pwauth", "ssh_deletekeys", "ssh_genkeytypes", "ssh_keys",
+@JsonPropertyOrder({"hostname", "set_hostname", "preserve_hostname", "manage_etc_hosts", "users", "chpasswd", "ssh_pwauth", "ssh_deletekeys", "ssh_genkeytypes", "ssh_keys",
         "ca_certs", "write_files", "runcmd"})
 public record CloudConfig(
         String hostname,
         /** Cloudbase-Init's spelling (Windows); cloud-init uses {@code hostname}. */
         @JsonProperty("set_hostname") String setHostname,
         @JsonProperty("preserve_hostname") Boolean preserveHostname,
+        /** {@code localhost}: the hostname resolves (sudo, build tools and InetAddress.getLocalHost() expect it). */
+        @JsonProperty("manage_etc_hosts") String manageEtcHosts,
         List<User> users,
         Chpasswd chpasswd,
         @JsonProperty("ssh_pwauth") Boolean sshPwauth,

@@ -113,7 +113,7 @@ public final class CloudInitRenderer implements BootstrapRenderer {
             }
         }
         List<String> cas = spec.caCertificates().stream().map(CaCertificate::pem).toList();
-        return new CloudConfig(spec.hostname(), null, false, users, anyPassword ? new CloudConfig.Chpasswd(false) : null,
+        return new CloudConfig(spec.hostname(), null, false, "localhost", users, anyPassword ? new CloudConfig.Chpasswd(false) : null,
                 spec.sshPasswordAuthentication() ? Boolean.TRUE : null,
                 hostKeys.isEmpty() ? null : Boolean.TRUE,
                 // Generate only types that were supplied (which therefore exist): the server offers just the injected keys, so clients can pin them.
@@ -133,7 +133,7 @@ public final class CloudInitRenderer implements BootstrapRenderer {
             users.add(new CloudConfig.User(user.name(), groups, null, null, null, plain, user.authorizedKeys()));
         }
         List<CloudConfig.WriteFile> files = spec.files().stream().map(CloudInitRenderer::writeFile).toList();
-        return new CloudConfig(null, spec.hostname(), null, users, null, null, null, null, null, null, files, List.of());
+        return new CloudConfig(null, spec.hostname(), null, null, users, null, null, null, null, null, null, files, List.of());
     }
 
     private static CloudConfig.WriteFile writeFile(GuestFile file) {

@@ -26,8 +26,8 @@ import java.util.Map;
  * Renders a {@link BootstrapSpec} as an Ignition config ({@code config.ign}) for Flatcar and Fedora CoreOS:
  * the SSH user (created, or updated when the image has it), {@code /etc/hostname}, extra CA certificates
  * under {@code /etc/ssl/certs/} with a oneshot unit that refreshes the trust store before Docker starts,
- * {@code docker.service} enabled, SSH host keys under {@code /etc/ssh/}, and the spec's files and units.
- * Everything is built as records and written by Jackson; file contents travel as base64 data URLs, so every
+ * {@code docker.service} enabled, SSH host keys under {@code /etc/ssh/}, a sudoers drop-in for passwordless sudo,
+ * and the spec's files and units. Everything is built as records and written by Jackson; file contents travel as base64 data URLs, so every
  * byte arrives exactly.
  */
 public final class IgnitionRenderer implements BootstrapRenderer {
@@ -78,6 +78,13 @@ public final class IgnitionRenderer implements BootstrapRenderer {
         List<IgnitionConfig.Unit> units = new ArrayList<>();
 
         files.add(file("/etc/hostname", (spec.hostname() + "\n").getBytes(StandardCharsets.UTF_8), 0644, null));
+        // Ignition has no sudo field: a sudoers drop-in grants what the user asked for (sudo group rules differ by image).
+        for (GuestUser user : spec.users()) {
+            if (user.passwordlessSudo()) {
+                files.add(file("/etc/sudoers.d/90-sandboxer-" + user.name(), (user.name() + " ALL=(ALL) NOPASSWD:ALL\n").getBytes(StandardCharsets.UTF_8),
+                        0440, null));
+            }
+        }
         for (SshHostKey key : spec.hostKeys()) {
             String base = "/etc/ssh/ssh_host_" + key.shortType() + "_key";
             files.add(file(base, key.privateText().revealBytes(), 0600, null));

@@ -94,6 +94,17 @@ class IgnitionRendererTest {
     }
 
     @Test
+    void passwordlessSudoBecomesASudoersDropIn() throws Exception {
+        BootstrapSpec spec = BootstrapSpec.linux("sudo-host", List.of(
+                new GuestUser("runner", null, List.of(Keys.load("openssh_rsa").authorizedKeysLine()), List.of("sudo"), null, true),
+                new GuestUser("guest", null, List.of(), List.of(), null, false)));
+        Map<String, JsonNode> files = files(render(spec));
+        assertEquals("runner ALL=(ALL) NOPASSWD:ALL\n", text(files.get("/etc/sudoers.d/90-sandboxer-runner")));
+        assertEquals(0440, files.get("/etc/sudoers.d/90-sandboxer-runner").get("mode").asInt(), "sudo ignores writable drop-ins");
+        assertFalse(files.containsKey("/etc/sudoers.d/90-sandboxer-guest"), "only who asked for it");
+    }
+
+    @Test
     void versionLivesInOnePlaceAnd340CanBeOffered() throws Exception {
         byte[] config = new IgnitionRenderer(IgnitionVersion.V3_4_0, true).render(BootstrapFixtures.flatcar()).part(IgnitionRenderer.PART);
         assertEquals("3.4.0", JSON.readTree(config).at("/ignition/version").asText());
