@@ -13,17 +13,29 @@ import java.util.concurrent.TimeUnit;
 /**
  * Drives the driver as GitLab Runner does: a new process per stage, in a per-job temporary directory, with the
  * runner's environment (TMPDIR, the exit codes, BUILD_EXIT_CODE_FILE, JOB_RESPONSE_FILE) and the job's variables
- * as CUSTOM_ENV_*.
+ * as CUSTOM_ENV_*. The driver runs from this module's classes, or through a built {@code sandboxer} launcher.
  */
-final class RunnerEmulator {
-    record Result(int exitCode, String stdout, String stderr) {
+public final class RunnerEmulator {
+    public record Result(int exitCode, String stdout, String stderr) {
     }
 
     private final Path jobDir;
+    private final List<String> driver;
     private final Map<String, String> env = new HashMap<>();
 
+    /** Runs the driver from the test class path, with the launcher's JVM options. */
     RunnerEmulator(Path jobDir, String jobId) throws IOException {
+        this(jobDir, jobId, classPathDriver());
+    }
+
+    /** Runs the driver through a launcher script, exactly as the runner's {@code *_exec} would. */
+    public static RunnerEmulator withLauncher(Path launcher, Path jobDir, String jobId) throws IOException {
+        return new RunnerEmulator(jobDir, jobId, List.of(launcher.toAbsolutePath().toString()));
+    }
+
+    private RunnerEmulator(Path jobDir, String jobId, List<String> driver) throws IOException {
         this.jobDir = Files.createDirectories(jobDir);
+        this.driver = driver;
         env.put("TMPDIR", jobDir.toString());
         env.put("BUILD_FAILURE_EXIT_CODE", "1");
         env.put("SYSTEM_FAILURE_EXIT_CODE", "2");
@@ -37,23 +49,23 @@ final class RunnerEmulator {
         job("CI_CONCURRENT_PROJECT_ID", "0");
     }
 
-    RunnerEmulator job(String name, String value) {
+    public RunnerEmulator job(String name, String value) {
         env.put("CUSTOM_ENV_" + name, value);
         return this;
     }
 
-    Path script(String name, String body) throws IOException {
+    public Path script(String name, String body) throws IOException {
         Path file = jobDir.resolve(name);
         Files.writeString(file, body);
         return file;
     }
 
-    Integer buildExitCode() throws IOException {
+    public Integer buildExitCode() throws IOException {
         Path file = Path.of(env.get("BUILD_EXIT_CODE_FILE"));
         return Files.exists(file) ? Integer.valueOf(Files.readString(file).strip()) : null;
     }
 
-    Process start(String... args) throws IOException {
+    private static List<String> classPathDriver() throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // The launcher's JVM options: they keep the job log free of JVM warnings.
@@ -62,17 +74,27 @@ final class RunnerEmulator {
             command.add("--sun-misc-unsafe-memory-access=allow");
         }
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), SandboxerCli.class.getName()));
+        return command;
+    }
+
+    Process start(String... args) throws IOException {
+        List<String> command = new ArrayList<>(driver);
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).directory(jobDir.toFile());
         builder.environment().putAll(env);
         return builder.start();
     }
 
-    Result stage(String... args) throws IOException, InterruptedException {
+    public Result stage(String... args) throws IOException, InterruptedException {
+        return stage(java.time.Duration.ofMinutes(5), args);
+    }
+
+    /** Runs one stage to its end within {@code limit}, collecting stdout and stderr. */
+    public Result stage(java.time.Duration limit, String... args) throws IOException, InterruptedException {
         Process p = start(args);
         var out = java.util.concurrent.CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
         var err = java.util.concurrent.CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
-        if (!p.waitFor(5, TimeUnit.MINUTES)) {
+        if (!p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
             p.destroyForcibly();
             throw new AssertionError("stage " + List.of(args) + " did not finish");
         }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sandboxer.core.bootstrap.BootstrapRenderers;
 import io.sandboxer.core.bootstrap.BootstrapSpec;
@@ -64,23 +63,10 @@ class LibvirtGuestIT {
     }
 
     private SandboxProvider provider(String format, String delivery, String group) {
-        ObjectNode json = new ObjectMapper().createObjectNode()
-                .put("uri", host.uri())
-                .put("pool_name", host.pool())
-                .put("base_volume_name", host.baseVolume())
-                .put("network_name", host.network())
-                .put("state_dir", state.resolve(group).toString())
-                .put("domain_type", "auto")
-                .put("vcpu_count", 1)
-                .put("memory_mib", 1024)
-                .put("disk_size_gib", 4)
-                .put("address_source", "auto")
-                .put("group", group)
+        // An Ignition guest has no cloud-init (as on Flatcar): the Debian test image would otherwise regenerate host keys.
+        ObjectNode json = host.settings(group, state.resolve(group), "ignition".equals(format) ? " cloud-init=disabled" : "")
                 .put("bootstrap_format", format)
                 .put("bootstrap_delivery", delivery);
-        // An Ignition guest has no cloud-init (as on Flatcar): the Debian test image would otherwise regenerate host keys.
-        String cmdline = "root=/dev/vda rw console=ttyS0" + ("ignition".equals(format) ? " cloud-init=disabled" : "");
-        json.putObject("boot").put("kernel", host.kernel()).put("initrd", host.initrd()).put("cmdline", cmdline);
         if ("cloud-init".equals(format)) {
             json.put("ca_certificates_path", TestResources.path("/ca/single.pem").toString());
         }
@@ -97,8 +83,7 @@ class LibvirtGuestIT {
         GuestUser guestUser = new GuestUser(user, new UserPassword.Hashed(password), List.of(key.authorizedKeysLine()), List.of("sudo"),
                 "/bin/bash", true);
         BootstrapSpec bootstrap = new BootstrapSpec(OsFamily.LINUX, name, List.of(guestUser), List.of(),
-                List.of(GuestFile.text("/etc/sandboxer/marker", "made for " + name + "\n", 0644),
-                        GuestFile.text("/etc/sudoers.d/90-" + user, user + " ALL=(ALL) NOPASSWD:ALL\n", 0440)),
+                List.of(GuestFile.text("/etc/sandboxer/marker", "made for " + name + "\n", 0644)), // sudo: the renderers' own rules
                 List.of(), List.of(new SshHostKey(hostKey)),
                 false);
         SandboxSpec spec = SandboxSpec.builder(name).bootstrap(bootstrap)

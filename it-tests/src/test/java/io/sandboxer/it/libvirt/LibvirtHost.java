@@ -27,6 +27,27 @@ public record LibvirtHost(String uri, String network, String pool, Path poolDir,
                 vars.get("KERNEL"), vars.get("INITRD"));
     }
 
+    /**
+     * The libvirt settings (the Fleeting {@code plugin_config} schema) of a small sandbox on this host: 1 vCPU,
+     * 1 GiB, direct kernel boot with {@code extraCmdline}, KVM when usable, else TCG.
+     */
+    public com.fasterxml.jackson.databind.node.ObjectNode settings(String group, Path stateDir, String extraCmdline) {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
+                .put("uri", uri)
+                .put("pool_name", pool)
+                .put("base_volume_name", baseVolume)
+                .put("network_name", network)
+                .put("state_dir", stateDir.toString())
+                .put("domain_type", "auto")
+                .put("vcpu_count", 1)
+                .put("memory_mib", 1024)
+                .put("disk_size_gib", 4)
+                .put("address_source", "auto")
+                .put("group", group);
+        json.putObject("boot").put("kernel", kernel).put("initrd", initrd).put("cmdline", "root=/dev/vda rw console=ttyS0" + extraCmdline);
+        return json;
+    }
+
     static String run(String... command) {
         try {
             Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
