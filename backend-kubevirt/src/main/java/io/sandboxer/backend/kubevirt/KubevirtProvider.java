@@ -110,7 +110,11 @@ public final class KubevirtProvider implements SandboxProvider {
         data.put(KubevirtNames.SECRET_USERDATA, b64(userData));
         data.put(KubevirtNames.SECRET_USER, b64(user));
         data.put(KubevirtNames.SECRET_PASSWORD, b64(password.reveal()));
-        data.put(KubevirtNames.SECRET_PRIVATE_KEY, b64(key.text().reveal()));
+        // A caller that chose password access (Windows, or --ssh-password) gets exactly that back from connectInfo; a key
+        // stored here would win there although the guest never authorized it.
+        if (!(spec.access() != null && spec.access().credential() instanceof Credential.Password)) {
+            data.put(KubevirtNames.SECRET_PRIVATE_KEY, b64(key.text().reveal()));
+        }
         data.put(KubevirtNames.SECRET_OS, b64(os.jsonName()));
         data.put(KubevirtNames.SECRET_PORT, b64(Integer.toString(spec.access() != null ? spec.access().port() : settings.sshPort())));
         if (hostKey != null) {

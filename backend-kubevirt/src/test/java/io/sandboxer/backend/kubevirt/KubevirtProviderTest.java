@@ -206,6 +206,17 @@ class KubevirtProviderTest {
     }
 
     @Test
+    void aChosenPasswordIsWhatConnectInfoReturns() {
+        var password = io.sandboxer.core.credentials.Secret.of("Chosen-Passw0rd-1234");
+        provider.create(SandboxSpec.builder("job-5w").access(new io.sandboxer.core.model.SandboxAccess(io.sandboxer.core.model.OsFamily.WINDOWS,
+                io.sandboxer.core.model.ConnectProtocol.SSH, 22, "runner", new Credential.Password(password))).build());
+        ConnectInfo info = provider.awaitConnectInfo("job-5w", Duration.ofSeconds(20), WaitProgress.SILENT);
+        assertTrue(info.credential() instanceof Credential.Password p && p.password().reveal().equals("Chosen-Passw0rd-1234"),
+                "a key the guest never authorized must not replace the password: " + info.credential().getClass().getSimpleName());
+        assertFalse(secret("job-5w").getData().containsKey(KubevirtNames.SECRET_PRIVATE_KEY));
+    }
+
+    @Test
     void imagePullErrorsFailFastWithTheClustersMessage() {
         controller.mode("job-6", FakeVirtController.Mode.IMAGE_PULL_ERROR);
         provider.create(SandboxSpec.builder("job-6").image(new ImageRef.ContainerDisk("quay.io/nope/nothing:1")).build());
