@@ -97,6 +97,38 @@ class CustomExecutorLifecycleTest {
     }
 
     @Test
+    void aWindowsJobUploadsItsScriptAndRunsItWithPwsh() throws Exception {
+        int sshPort = MockCluster.freePort();
+        Path config = MockCluster.config(client, dir);
+        RunnerEmulator runner = new RunnerEmulator(dir.resolve("job"), "1002");
+        String name = MockCluster.name("1002");
+        try (FakeVirtController controller = new FakeVirtController(client, "ci", i -> "127.0.0.1");
+                GuestEmulator guest = new GuestEmulator(client, "ci", name + "-bootstrap", sshPort, dir.resolve("guest"))) {
+            RunnerEmulator.Result configStage = runner.stage("config", "--config", config.toString(), "--shell", "pwsh");
+            assertEquals("C:/builds", new ObjectMapper().readTree(configStage.stdout()).path("builds_dir").asText(), configStage.stderr());
+
+            RunnerEmulator.Result prepare = runner.stage(java.time.Duration.ofMinutes(2), "prepare", "--config", config.toString(), "--namespace", "ci",
+                    "--shell", "pwsh", "--default-image", "registry.example/windows:2022", "--ssh-user", "runner", "--ssh-port", Integer.toString(sshPort),
+                    "--timeout", "90s");
+            assertEquals(0, prepare.exitCode(), prepare.stderr());
+            assertTrue(prepare.stderr().contains("is ready: SSH login as runner works"), prepare.stderr());
+
+            // The guest's pwsh stand-in runs the uploaded file with sh: what is under test is upload, invocation, output, status.
+            Path script = runner.script("build_script", "echo from-the-uploaded-script\necho on-stderr >&2\nexit 4\n");
+            RunnerEmulator.Result run = runner.stage("run", "--config", config.toString(), script.toString(), "build_script");
+            assertEquals("from-the-uploaded-script\n", run.stdout(), run.stderr());
+            assertTrue(run.stderr().contains("on-stderr"), run.stderr());
+            assertEquals(1, run.exitCode(), "BUILD_FAILURE_EXIT_CODE: " + run.stderr());
+            assertEquals(4, runner.buildExitCode());
+            assertEquals(Files.readString(script), Files.readString(dir.resolve("guest/sftp/sandboxer-build_script.ps1")),
+                    "the script was uploaded to the user's home, unchanged");
+
+            assertEquals(0, runner.stage("cleanup", "--config", config.toString()).exitCode());
+            assertNull(client.secrets().inNamespace("ci").withName(name + "-bootstrap").get());
+        }
+    }
+
+    @Test
     void theIdentityIsDeterministicAndDistinct() {
         var a = new JobIdentity("7", "42", "0", "1001");
         assertEquals(a.sandboxName("sandboxer"), new JobIdentity("7", "42", "0", "1001").sandboxName("sandboxer"));

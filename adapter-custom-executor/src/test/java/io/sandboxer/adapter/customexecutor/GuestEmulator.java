@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.sandboxer.core.credentials.SshKeyGenerator;
 import io.sandboxer.core.credentials.SshPrivateKey;
 import io.sandboxer.core.credentials.SshPublicKey;
 import io.sandboxer.core.testing.TestSshServer;
@@ -14,8 +15,9 @@ import java.util.Base64;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Plays the guest's first boot the way cloud-init would: reads the user data from the sandbox's Secret, starts a
- * real SSH server with the injected host key on the requested port, and lets the injected key log in.
+ * Plays the guest's first boot the way cloud-init (or Cloudbase-Init) would: reads the user data from the sandbox's
+ * Secret, starts a real SSH server with the injected host key on the requested port, and lets the injected key (or
+ * the Windows user's password) log in. Its files land under {@code dir/sftp}, the user's home.
  */
 final class GuestEmulator implements AutoCloseable {
     private final AtomicReference<TestSshServer> sshd = new AtomicReference<>();
@@ -36,17 +38,22 @@ final class GuestEmulator implements AutoCloseable {
                 }
                 JsonNode userData = new YAMLMapper().readTree(new String(Base64.getDecoder().decode(secret.getData().get("userdata")),
                         StandardCharsets.UTF_8).replaceFirst("^#cloud-config\n", ""));
-                String hostKey = userData.at("/ssh_keys/ed25519_private").asText();
+                // Windows (Cloudbase-Init): no host key is injected and the password is plain; Linux: both injected.
+                boolean windows = userData.has("set_hostname");
+                String hostKey = userData.at("/ssh_keys/ed25519_private").asText(null);
                 String user = userData.at("/users/0/name").asText();
-                String authorized = userData.at("/users/0/ssh_authorized_keys/0").asText();
                 Files.createDirectories(dir.resolve("sftp"));
-                TestSshServer server = TestSshServer.start(user, null, dir.resolve("sftp"),
-                        SshPrivateKey.parse(io.sandboxer.core.credentials.Secret.of(hostKey), null, "injected host key").keyPair(), port);
-                server.authorize(SshPublicKey.parse(authorized).toPublicKey());
+                TestSshServer server = TestSshServer.start(user, windows ? userData.at("/users/0/passwd").asText() : null, dir.resolve("sftp"),
+                        hostKey == null ? new SshKeyGenerator().generateEd25519().keyPair()
+                                : SshPrivateKey.parse(io.sandboxer.core.credentials.Secret.of(hostKey), null, "injected host key").keyPair(), port);
+                for (JsonNode key : userData.at("/users/0/ssh_authorized_keys")) {
+                    server.authorize(SshPublicKey.parse(key.asText()).toPublicKey());
+                }
                 sshd.set(server);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (Exception e) {
+                e.printStackTrace(); // a virtual thread's exception would otherwise vanish, and the test just time out
                 throw new IllegalStateException("the emulated guest could not boot", e);
             }
         });

@@ -96,7 +96,7 @@ public final class RunnerEmulator {
         var err = java.util.concurrent.CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
         if (!p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
             p.destroyForcibly();
-            throw new AssertionError("stage " + List.of(args) + " did not finish");
+            throw new AssertionError("stage " + List.of(args) + " did not finish within " + limit + "; its stderr:\n" + err.join());
         }
         return new Result(p.exitValue(), out.join(), err.join());
     }

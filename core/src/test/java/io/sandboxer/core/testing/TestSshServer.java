@@ -51,9 +51,9 @@ public final class TestSshServer implements AutoCloseable {
         server.setPasswordAuthenticator((u, p, session) -> user.equals(u) && password != null && password.equals(p));
         server.setPublickeyAuthenticator((u, key, session) -> user.equals(u)
                 && wrapper.authorizedKeys.stream().anyMatch(k -> SshPublicKey.of(k).equals(SshPublicKey.of(key))));
-        // Each exec request runs as "/bin/sh -c <command>", exactly like OpenSSH's sshd does, with the guest's tools first
-        // on PATH (this host may have cloud-init installed but never booted with it).
-        String guest = "PATH=" + GuestTools.BIN + ":\"$PATH\" && export PATH && ";
+        // Each exec request runs as "/bin/sh -c <command>" in the home directory (the SFTP root), exactly like OpenSSH's
+        // sshd does, with the guest's tools first on PATH (this host may have cloud-init installed but never booted with it).
+        String guest = "cd '" + sftpRoot.toAbsolutePath() + "' && PATH=" + GuestTools.BIN + ":\"$PATH\" && export PATH && ";
         server.setCommandFactory((channel, command) -> new ProcessShellFactory(command, "/bin/sh", "-c", guest + command) {
             @Override
             protected List<String> resolveEffectiveCommand(ChannelSession session, String raw, List<String> elements) {
@@ -89,22 +89,31 @@ public final class TestSshServer implements AutoCloseable {
         server.stop(true);
     }
 
-    /** What the emulated guest has that this host may not: a {@code cloud-init} whose bootstrap has finished. */
+    /**
+     * What the emulated guest has that this host may not: a {@code cloud-init} whose bootstrap has finished, and a
+     * {@code pwsh} stand-in that runs its {@code -File} script with sh (the transport is under test, not PowerShell).
+     */
     private static final class GuestTools {
         static final Path BIN = create();
 
         private static Path create() {
             try {
                 Path bin = Files.createTempDirectory("guest-bin");
-                Path tool = bin.resolve("cloud-init");
-                Files.writeString(tool, "#!/bin/sh\necho 'status: done'\n");
-                tool.toFile().setExecutable(true);
-                tool.toFile().deleteOnExit();
+                tool(bin, "cloud-init", "echo 'status: done'\n");
+                tool(bin, "pwsh", "while [ $# -gt 0 ]; do [ \"$1\" = -File ] && exec sh \"$2\"; shift; done\n"
+                        + "echo 'pwsh stand-in: no -File given' >&2; exit 64\n");
                 bin.toFile().deleteOnExit();
                 return bin;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+        }
+
+        private static void tool(Path bin, String name, String body) throws IOException {
+            Path tool = bin.resolve(name);
+            Files.writeString(tool, "#!/bin/sh\n" + body);
+            tool.toFile().setExecutable(true);
+            tool.toFile().deleteOnExit();
         }
     }
 }
