@@ -1,6 +1,7 @@
 package io.sandboxer.adapter.customexecutor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -122,6 +123,42 @@ class CancelAndFailureTest {
         RunnerEmulator.Result badFlag = runner.stage("prepare", "--shell", "tcsh");
         assertEquals(2, badFlag.exitCode());
         assertTrue(badFlag.stderr().contains("--shell tcsh is not supported"), badFlag.stderr());
+    }
+
+    @Test
+    void afterASigkilledPrepareGcRemovesTheExpiredSandboxAndDryRunOnlyReports() throws Exception {
+        Path config = MockCluster.config(client, dir);
+        String name = MockCluster.name("2006");
+        RunnerEmulator runner = new RunnerEmulator(dir.resolve("job"), "2006").job("VM_TTL", "1s");
+        try (FakeVirtController controller = new FakeVirtController(client, "ci", i -> "127.0.0.1")) {
+            controller.mode(name, FakeVirtController.Mode.NEVER_READY);
+            Process prepare = runner.start(prepareArgs(config, MockCluster.freePort()));
+            Poll.until("the VMI exists", Duration.ofSeconds(30),
+                    () -> client.resources(VirtualMachineInstance.class).inNamespace("ci").withName(name).get() != null);
+            prepare.destroyForcibly(); // SIGKILL, as the runner sends when SIGTERM was not enough: no chance to clean up
+            prepare.waitFor();
+
+            Poll.until("dry-run gc sees the sandbox expired", Duration.ofSeconds(60),
+                    () -> unchecked(() -> runner.stage("gc", "--config", config.toString(), "--dry-run")).stdout().contains("would delete sandbox " + name));
+            assertNotNull(client.resources(VirtualMachineInstance.class).inNamespace("ci").withName(name).get(), "a dry run deletes nothing");
+
+            RunnerEmulator.Result gc = runner.stage("gc", "--config", config.toString());
+            assertEquals(0, gc.exitCode(), gc.stderr());
+            assertTrue(gc.stdout().contains("deleted sandbox " + name), gc.stdout());
+            Poll.until("the VMI is gone", Duration.ofSeconds(30),
+                    () -> client.resources(VirtualMachineInstance.class).inNamespace("ci").withName(name).get() == null);
+            Poll.until("its Secret is gone", Duration.ofSeconds(30),
+                    () -> client.secrets().inNamespace("ci").withName(name + "-bootstrap").get() == null);
+            assertEquals(0, runner.stage("cleanup", "--config", config.toString()).exitCode(), "cleanup after gc finds nothing and succeeds");
+        }
+    }
+
+    private static <T> T unchecked(java.util.concurrent.Callable<T> call) {
+        try {
+            return call.call();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static void sigterm(Process process) throws Exception {
