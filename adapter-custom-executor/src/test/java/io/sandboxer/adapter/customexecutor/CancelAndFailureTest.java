@@ -66,10 +66,7 @@ class CancelAndFailureTest {
         String name = MockCluster.name("2002");
         RunnerEmulator runner = new RunnerEmulator(dir.resolve("job"), "2002");
         try (FakeVirtController controller = new FakeVirtController(client, "ci", i -> "127.0.0.1")) {
-            controller.mode(name, FakeVirtController.Mode.NEVER_READY);
-            Process prepare = runner.start(prepareArgs(config, MockCluster.freePort()));
-            Poll.until("the VMI exists", Duration.ofSeconds(30),
-                    () -> client.resources(VirtualMachineInstance.class).inNamespace("ci").withName(name).get() != null);
+            Process prepare = startPrepareThatWaits(controller, runner, config, name);
             sigterm(prepare);
             assertTrue(prepare.waitFor(30, TimeUnit.SECONDS), "prepare stops waiting on SIGTERM");
             assertEquals(2, prepare.exitValue(), "system failure: the job was not prepared");
@@ -131,10 +128,7 @@ class CancelAndFailureTest {
         String name = MockCluster.name("2006");
         RunnerEmulator runner = new RunnerEmulator(dir.resolve("job"), "2006").job("VM_TTL", "1s");
         try (FakeVirtController controller = new FakeVirtController(client, "ci", i -> "127.0.0.1")) {
-            controller.mode(name, FakeVirtController.Mode.NEVER_READY);
-            Process prepare = runner.start(prepareArgs(config, MockCluster.freePort()));
-            Poll.until("the VMI exists", Duration.ofSeconds(30),
-                    () -> client.resources(VirtualMachineInstance.class).inNamespace("ci").withName(name).get() != null);
+            Process prepare = startPrepareThatWaits(controller, runner, config, name);
             prepare.destroyForcibly(); // SIGKILL, as the runner sends when SIGTERM was not enough: no chance to clean up
             prepare.waitFor();
 
@@ -151,6 +145,15 @@ class CancelAndFailureTest {
                     () -> client.secrets().inNamespace("ci").withName(name + "-bootstrap").get() == null);
             assertEquals(0, runner.stage("cleanup", "--config", config.toString()).exitCode(), "cleanup after gc finds nothing and succeeds");
         }
+    }
+
+    /** Starts a prepare whose VMI never becomes ready, and returns once that VMI exists. */
+    private Process startPrepareThatWaits(FakeVirtController controller, RunnerEmulator runner, Path config, String name) throws Exception {
+        controller.mode(name, FakeVirtController.Mode.NEVER_READY);
+        Process prepare = runner.start(prepareArgs(config, MockCluster.freePort()));
+        Poll.until("the VMI exists", Duration.ofSeconds(30),
+                () -> client.resources(VirtualMachineInstance.class).inNamespace("ci").withName(name).get() != null);
+        return prepare;
     }
 
     private static <T> T unchecked(java.util.concurrent.Callable<T> call) {

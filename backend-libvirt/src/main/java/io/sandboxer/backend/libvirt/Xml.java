@@ -42,86 +42,73 @@ final class Xml {
         }
 
         Writer open(String name, String... attributes) {
-            try {
+            return write(() -> {
                 out.writeStartElement(name);
                 attributes(attributes);
-            } catch (XMLStreamException e) {
-                throw new IllegalStateException(e);
-            }
-            return this;
+            });
         }
 
         Writer openNs(String prefix, String name, String namespace) {
-            try {
+            return write(() -> {
                 out.writeStartElement(prefix, name, namespace);
                 out.writeNamespace(prefix, namespace);
-            } catch (XMLStreamException e) {
-                throw new IllegalStateException(e);
-            }
-            return this;
+            });
         }
 
         Writer openPrefixed(String prefix, String name, String namespace, String... attributes) {
-            try {
+            return write(() -> {
                 out.writeStartElement(prefix, name, namespace);
                 attributes(attributes);
-            } catch (XMLStreamException e) {
-                throw new IllegalStateException(e);
-            }
-            return this;
+            });
         }
 
         /** An element with attributes and no content. */
         Writer empty(String name, String... attributes) {
-            try {
+            return write(() -> {
                 out.writeEmptyElement(name);
                 attributes(attributes);
-            } catch (XMLStreamException e) {
-                throw new IllegalStateException(e);
-            }
-            return this;
+            });
         }
 
         /** An element holding text. */
         Writer text(String name, String text, String... attributes) {
-            open(name, attributes);
-            try {
+            return open(name, attributes).write(() -> {
                 out.writeCharacters(text);
                 out.writeEndElement();
-            } catch (XMLStreamException e) {
-                throw new IllegalStateException(e);
-            }
-            return this;
+            });
         }
 
         Writer textPrefixed(String prefix, String name, String namespace, String text, String... attributes) {
-            openPrefixed(prefix, name, namespace, attributes);
-            try {
+            return openPrefixed(prefix, name, namespace, attributes).write(() -> {
                 out.writeCharacters(text);
                 out.writeEndElement();
-            } catch (XMLStreamException e) {
-                throw new IllegalStateException(e);
-            }
-            return this;
+            });
         }
 
         Writer close() {
+            return write(out::writeEndElement);
+        }
+
+        String finish() {
+            write(() -> {
+                out.writeEndDocument();
+                out.close();
+            });
+            return buffer.toString();
+        }
+
+        /** One step of writing; the writer only fails on misuse (it writes to memory), so failures are unchecked. */
+        private interface Step {
+            void run() throws XMLStreamException;
+        }
+
+        private Writer write(Step step) {
             try {
-                out.writeEndElement();
+                step.run();
             } catch (XMLStreamException e) {
                 throw new IllegalStateException(e);
             }
             return this;
-        }
-
-        String finish() {
-            try {
-                out.writeEndDocument();
-                out.close();
-            } catch (XMLStreamException e) {
-                throw new IllegalStateException(e);
-            }
-            return buffer.toString();
         }
 
         private void attributes(String... pairs) throws XMLStreamException {
