@@ -44,8 +44,8 @@ public final class SshReadiness {
         try (SshSession session = SshSession.connect(target, options)) {
             ExecResult result = session.exec(command, null, null);
             if (!result.succeeded()) {
-                throw new SshException(SshException.Kind.CHANNEL, target + " accepts logins but is not ready yet (bootstrap still running: probe exited with "
-                        + result.exitCode() + ")", null);
+                throw new SshException(SshException.Kind.CHANNEL, target + " accepts logins but is not ready yet: its readiness check exited with "
+                        + result.exitCode() + " (on a cloud-init guest: cloud-init has not finished)", null);
             }
         }
     }
