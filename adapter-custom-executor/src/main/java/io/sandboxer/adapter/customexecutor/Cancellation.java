@@ -1,5 +1,8 @@
 package io.sandboxer.adapter.customexecutor;
 
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import sun.misc.Signal;
 
@@ -9,6 +12,7 @@ import sun.misc.Signal;
  */
 final class Cancellation {
     private final AtomicReference<Runnable> action = new AtomicReference<>(() -> { });
+    private final CountDownLatch actionDone = new CountDownLatch(1);
     private volatile boolean cancelled;
 
     static Cancellation onSigterm() {
@@ -17,8 +21,12 @@ final class Cancellation {
         Runnable handler = () -> {
             c.cancelled = true;
             System.err.println("[sandboxer] cancelled (SIGTERM): stopping");
-            c.action.get().run();
-            main.interrupt();
+            try {
+                c.action.get().run();
+            } finally {
+                c.actionDone.countDown();
+                main.interrupt();
+            }
         };
         for (String name : new String[] {"TERM", "INT"}) {
             try {
@@ -36,5 +44,23 @@ final class Cancellation {
 
     boolean isCancelled() {
         return cancelled;
+    }
+
+    /**
+     * After a cancel, waits (at most {@code limit}) for the registered action to finish. The action runs on the
+     * signal's thread, which the JVM does not wait for: a stage that returned at once would exit before, say, the
+     * remote process group was killed (seen on a real guest).
+     */
+    void awaitAction(Duration limit) {
+        if (!cancelled) {
+            return;
+        }
+        try {
+            if (!actionDone.await(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+                System.err.println("[sandboxer] the cancel action did not finish within " + limit.toSeconds() + " s; exiting anyway");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the handler interrupts this thread when it is done; that is the end anyway
+        }
     }
 }

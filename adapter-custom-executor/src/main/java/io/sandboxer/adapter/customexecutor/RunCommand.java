@@ -84,7 +84,8 @@ final class RunCommand implements Callable<Integer> {
             return env.buildFailureExitCode();
         } catch (SshException e) {
             if (e.kind() == SshException.Kind.CANCELLED || cancellation.isCancelled()) {
-                System.err.println("[sandboxer] " + stage + " cancelled: the SSH channel was closed, so the remote command ends");
+                cancellation.awaitAction(Duration.ofSeconds(30));
+                System.err.println("[sandboxer] " + stage + " cancelled: the SSH connection was dropped and the remote script's process group killed");
                 return env.systemFailureExitCode();
             }
             throw new StageException("SSH to the sandbox " + name + " failed during " + stage + ": " + e.getMessage(), e);
@@ -108,8 +109,10 @@ final class RunCommand implements Callable<Integer> {
     /** On cancel: a fresh connection sends TERM, then KILL, to the script's process group, and removes the note. */
     private static void killRemoteGroup(SshTarget target, Duration dial, String pidFile) {
         try (SshSession killer = SshSession.connect(target, SshOptions.DEFAULT.withConnectTimeout(dial))) {
-            killer.exec("p=$(cat " + pidFile + " 2>/dev/null) && [ -n \"$p\" ] && { kill -TERM -- -$p 2>/dev/null; sleep 2; "
-                    + "kill -KILL -- -$p 2>/dev/null; }; rm -f " + pidFile + "; true", null, null);
+            // "kill -SIG -PGID", not "kill -SIG -- -PGID": dash (Debian's sh, the login shell of a user made without
+            // one) rejects "--" as an illegal number, and the group would live on (seen on a real guest).
+            killer.exec("p=$(cat " + pidFile + " 2>/dev/null) && [ -n \"$p\" ] && { kill -TERM -$p 2>/dev/null; sleep 2; "
+                    + "kill -KILL -$p 2>/dev/null; }; rm -f " + pidFile + "; true", null, null);
         } catch (SshException e) {
             System.err.println("[sandboxer] could not stop the remote script (" + e.getMessage() + "); cleanup removes the sandbox anyway");
         }

@@ -77,7 +77,8 @@ public final class RunnerEmulator {
         return command;
     }
 
-    Process start(String... args) throws IOException {
+    /** Starts one stage and returns at once: for a test that signals the stage while it runs, as the runner does on cancel. */
+    public Process start(String... args) throws IOException {
         List<String> command = new ArrayList<>(driver);
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).directory(jobDir.toFile());

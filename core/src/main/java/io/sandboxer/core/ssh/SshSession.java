@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.security.PublicKey;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import net.schmizz.keepalive.KeepAliveProvider;
 import net.schmizz.sshj.DefaultConfig;
 import net.schmizz.sshj.SSHClient;
@@ -41,7 +40,6 @@ public final class SshSession implements AutoCloseable {
     private final SSHClient client;
     private final SshTarget target;
     private final AtomicBoolean cancelled = new AtomicBoolean();
-    private final AtomicReference<Session> currentSession = new AtomicReference<>();
 
     private SshSession(SSHClient client, SshTarget target) {
         this.client = client;
@@ -127,7 +125,6 @@ public final class SshSession implements AutoCloseable {
         Session session = null;
         try {
             session = client.startSession();
-            currentSession.set(session);
             ensureNotCancelled();
             Session.Command cmd = session.exec(command);
             Thread out = pump(cmd.getInputStream(), stdout, "ssh-stdout");
@@ -158,7 +155,6 @@ public final class SshSession implements AutoCloseable {
             }
             throw new SshException(SshException.Kind.CHANNEL, "running a command on " + target + " failed: " + e.getMessage(), e);
         } finally {
-            currentSession.set(null);
             if (session != null) {
                 try {
                     session.close();
@@ -226,14 +222,10 @@ public final class SshSession implements AutoCloseable {
     public void cancel() {
         if (cancelled.compareAndSet(false, true)) {
             LOG.debug("cancelling SSH session to {}", target);
-            Session session = currentSession.get();
-            if (session != null) {
-                try {
-                    session.close();
-                } catch (IOException | RuntimeException ignored) {
-                    // closing is best effort; the disconnect below ends everything
-                }
-            }
+            // No polite channel close first: sshj's waits for the server's CLOSE, and OpenSSH sends that only
+            // once the command has ended, which a command without a terminal may never do (seen on a real guest:
+            // a cancelled `sleep` held the caller for the whole transport timeout). Dropping the connection
+            // ends every channel at once; the blocked exec sees its streams fail.
             closeQuietly(client);
         }
     }
