@@ -20,8 +20,6 @@ import io.sandboxer.core.provider.SandboxProvider;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -46,6 +44,7 @@ import org.slf4j.LoggerFactory;
  * domain XML. Everything this provider lists or deletes is chosen by that metadata's group, not by name.
  */
 public final class LibvirtProvider implements SandboxProvider {
+    private static final java.security.SecureRandom MAC_RANDOM = new java.security.SecureRandom();
     private static final Logger LOG = LoggerFactory.getLogger(LibvirtProvider.class);
     /** VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | SNAPSHOTS_METADATA: remove the state libvirt manages for the domain. */
     static final int UNDEFINE_FLAGS = 1 | 2;
@@ -297,15 +296,16 @@ public final class LibvirtProvider implements SandboxProvider {
         return gib << 30;
     }
 
-    /** The Fleet's names carry a 6-hex suffix; any other name gets a MAC from its hash. */
+    /**
+     * The Fleet's names carry a random 6-hex suffix, which gives the MAC; any other name gets random bytes. Never a
+     * MAC derived from a reusable name: libvirt's DHCP lease outlives the domain, so a custom-executor job whose
+     * prepare is retried under the same name would be handed the dead guest's address (seen on a real host).
+     */
     static String macFor(String name) {
         return InstanceName.macAddressOf(name).orElseGet(() -> {
-            try {
-                byte[] h = MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8));
-                return "52:54:00:" + HexFormat.ofDelimiter(":").formatHex(h, 0, 3);
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
+            byte[] random = new byte[3];
+            MAC_RANDOM.nextBytes(random);
+            return "52:54:00:" + HexFormat.ofDelimiter(":").formatHex(random);
         });
     }
 

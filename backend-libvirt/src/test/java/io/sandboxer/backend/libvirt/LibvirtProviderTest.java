@@ -3,6 +3,7 @@ package io.sandboxer.backend.libvirt;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -171,6 +172,15 @@ class LibvirtProviderTest {
         assertTrue(overlay.contains(String.valueOf(5L << 30)), "capacity grown to disk_size_gib: " + overlay);
     }
 
+
+    @Test
+    void aNameWithoutTheFleetSuffixGetsAFreshMacEachTime() {
+        // A reused name (a retried custom-executor prepare) must not inherit a lease libvirt still holds for the old MAC.
+        String first = LibvirtProvider.macFor("sandboxer-j42-0123abcd");
+        String second = LibvirtProvider.macFor("sandboxer-j42-0123abcd");
+        assertTrue(first.matches("52:54:00(:[0-9a-f]{2}){3}"), first);
+        assertNotEquals(first, second);
+    }
     @Test
     void noSecretReachesTheDomainXml() {
         open(TestDriver.settings(dir));
