@@ -92,8 +92,9 @@ final class InstanceGroupService extends InstanceGroupGrpc.InstanceGroupImplBase
             fleet = newFleet;
             connector = parsedConnector;
             config = parsed;
-            LOG.info("initialised {} backend (max_size {}, prefix {}); start-up sweep deleted {} and adopted {} instance(s){}", parsed.backend(),
-                    parsed.fleet().maxSize(), parsed.fleet().namePrefix(), sweep.deleted().size(), sweep.adopted().size(),
+            LOG.info("initialised {} backend (max_size {}, prefix {}); start-up sweep deleted {} and adopted {} instance(s), removed {} orphaned leftover(s){}",
+                    parsed.backend(), parsed.fleet().maxSize(), parsed.fleet().namePrefix(), sweep.deleted().size(), sweep.adopted().size(),
+                    sweep.orphans().size(),
                     parsedConnector.generatedKey() ? "; no connector key was given, so the plugin generated one" : "");
             return InitResponse.newBuilder().setInfo(ProviderInfo.newBuilder()
                     .setId("sandboxer/" + parsed.backend() + "/" + parsed.fleet().namePrefix())

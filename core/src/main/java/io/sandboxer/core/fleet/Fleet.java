@@ -108,11 +108,20 @@ public final class Fleet implements AutoCloseable {
             }
         }
         DecreaseResult swept = deleteAll(toDelete);
-        if (!toDelete.isEmpty() || !adopted.isEmpty()) {
-            LOG.info("start-up sweep: {} instance(s) of older generations deleted, {} adopted, {} failed",
-                    swept.removed().size(), adopted.size(), swept.failures().size());
+        Map<String, String> failures = new java.util.LinkedHashMap<>(swept.failures());
+        List<String> orphans = List.of();
+        if (settings.sweepPolicy() == SweepPolicy.DELETE) {
+            // A process killed half-way through a create leaves pieces no instance owns (an overlay before its
+            // domain was defined, a bootstrap file); list() cannot see them, the backend's garbage collection can.
+            var garbage = provider.collectGarbage(null, false);
+            orphans = garbage.orphans();
+            failures.putAll(garbage.failures());
         }
-        return new SweepReport(swept.removed(), adopted, swept.failures());
+        if (!toDelete.isEmpty() || !adopted.isEmpty() || !orphans.isEmpty()) {
+            LOG.info("start-up sweep: {} instance(s) of older generations deleted, {} adopted, {} orphaned leftover(s) removed, {} failed",
+                    swept.removed().size(), adopted.size(), orphans.size(), failures.size());
+        }
+        return new SweepReport(swept.removed(), adopted, orphans, failures);
     }
 
     /**

@@ -201,6 +201,18 @@ class FleetTest {
     }
 
     @Test
+    void startupSweepRemovesOrphanedLeftoversUnlessItAdopts() {
+        provider.seedOrphan("gitlab-runner-20261121-090000-20261121-091500-cccccc");
+        SweepReport adopting = fleet(new FleetSettings("gitlab-runner", 5, 2, SweepPolicy.ADOPT)).start();
+        assertEquals(List.of(), adopting.orphans(), "adopt means: touch nothing an earlier process made");
+        assertEquals(1, provider.orphans().size());
+
+        SweepReport report = fleet(FleetSettings.of(5)).start();
+        assertEquals(List.of("gitlab-runner-20261121-090000-20261121-091500-cccccc"), report.orphans());
+        assertEquals(Set.of(), provider.orphans(), "what a killed process half-made is gone");
+    }
+
+    @Test
     void startupSweepCanAdoptInstead() {
         Sandbox older = sandbox("gitlab-runner-20261121-090000-20261121-091500-aaaaaa");
         provider.seed(older);

@@ -44,6 +44,8 @@ public final class InMemorySandboxProvider implements SandboxProvider {
         final List<String> createCalls = Collections.synchronizedList(new ArrayList<>());
         final List<String> deleteCalls = Collections.synchronizedList(new ArrayList<>());
         final Map<String, io.sandboxer.core.model.SandboxAccess> access = new ConcurrentHashMap<>();
+        /** Side resources (a volume, a bootstrap file) of sandboxes that never came to exist, by sandbox id. */
+        final Set<String> orphans = ConcurrentHashMap.newKeySet();
     }
 
     private final World world;
@@ -156,12 +158,32 @@ public final class InMemorySandboxProvider implements SandboxProvider {
         closed = true;
     }
 
+    /** Expired sandboxes as every provider does, then the orphaned side resources {@link #seedOrphan} made. */
+    @Override
+    public io.sandboxer.core.provider.GarbageReport collectGarbage(java.time.Duration maxAge, boolean dryRun) {
+        var expired = SandboxProvider.super.collectGarbage(maxAge, dryRun);
+        List<String> orphans = new ArrayList<>(new java.util.TreeSet<>(world.orphans));
+        if (!dryRun) {
+            world.orphans.removeAll(orphans);
+        }
+        return new io.sandboxer.core.provider.GarbageReport(dryRun, expired.expiredSandboxes(), orphans, expired.failures());
+    }
+
     // ---- test controls ----
 
     /** Puts a sandbox straight into the backend, as if an earlier process had made it. */
     public void seed(Sandbox sandbox) {
         world.sandboxes.put(sandbox.id(), sandbox);
         world.ownerGroup.put(sandbox.id(), group);
+    }
+
+    /** Leaves a side resource without its sandbox, as a process killed half-way through a create does. */
+    public void seedOrphan(String id) {
+        world.orphans.add(id);
+    }
+
+    public Set<String> orphans() {
+        return Set.copyOf(world.orphans);
     }
 
     public void setState(String id, SandboxState state) {
