@@ -50,7 +50,16 @@ public final class HclogServiceProvider implements SLF4JServiceProvider {
         PrintStream stderr = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
         Level threshold = level(System.getenv().getOrDefault("SANDBOXER_LOG_LEVEL", "info"));
         ConcurrentHashMap<String, HclogLogger> loggers = new ConcurrentHashMap<>();
-        factory = name -> loggers.computeIfAbsent(name, n -> new HclogLogger(n, threshold, stderr));
+        factory = name -> loggers.computeIfAbsent(name, n -> new HclogLogger(n, thresholdFor(n, threshold), stderr));
+    }
+
+    /**
+     * Libraries' INFO lines (sshj announces every SecureRandom, identity string and disconnect) are detail that
+     * would drown the plugin's own in the runner's log: they show from WARN, or at debug and trace.
+     */
+    static Level thresholdFor(String loggerName, Level threshold) {
+        boolean ours = loggerName.startsWith("io.sandboxer.");
+        return ours || threshold.toInt() < Level.INFO.toInt() || threshold.toInt() > Level.WARN.toInt() ? threshold : Level.WARN;
     }
 
     static Level level(String text) {
