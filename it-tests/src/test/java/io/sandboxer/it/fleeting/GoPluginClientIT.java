@@ -30,26 +30,7 @@ class GoPluginClientIT {
     @BeforeAll
     static void build() throws Exception {
         work = Files.createTempDirectory("sandboxer-go-client");
-        Process p = new ProcessBuilder(Path.of("scripts/build-fleeting-client.sh").toAbsolutePath().toString(), work.toString())
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        assertEquals(0, p.waitFor(), "building the go-plugin client failed; see above");
-        client = Path.of(out);
-        Files.writeString(work.resolve("node.xml"), """
-                <node>
-                  <network>
-                    <name>default</name>
-                    <bridge name='virbr0'/>
-                    <ip address='127.0.0.1' netmask='255.0.0.0'><dhcp><range start='127.0.0.2' end='127.0.0.254'/></dhcp></ip>
-                  </network>
-                  <pool type='dir'>
-                    <name>pool</name>
-                    <target><path>/pool</path></target>
-                    <volume type='file'><name>base.qcow2</name><capacity unit='GiB'>2</capacity>
-                      <target><path>/pool/base.qcow2</path><format type='qcow2'/></target></volume>
-                  </pool>
-                </node>
-                """);
+        client = GoFleetingClient.build(work);
     }
 
     @ParameterizedTest(name = "automtls={0}")
@@ -61,7 +42,7 @@ class GoPluginClientIT {
         Files.writeString(config, """
                 {"uri": "test://%s", "pool_name": "pool", "base_volume_name": "base.qcow2", "network_name": "default",
                  "state_dir": "%s", "max_size": 3, "vcpu_count": 1, "memory_mib": 512, "domain_type": "qemu", "address_source": "auto"}
-                """.formatted(work.resolve("node.xml"), state));
+                """.formatted(TestResources.path("/libvirt/test-node.xml"), state));
         Path plugin = Path.of("../adapter-fleeting/target/fleeting-plugin-libvirt").toAbsolutePath().normalize();
         ProcessBuilder builder = new ProcessBuilder(client.toString(), "-plugin", plugin.toString(), "-config", config.toString(),
                 "-key", TestResources.path("/keys/openssh_ed25519").toString()).redirectError(work.resolve("host-" + autoMtls + ".log").toFile());

@@ -48,7 +48,25 @@ public record LibvirtHost(String uri, String network, String pool, Path poolDir,
         return json;
     }
 
-    static String run(String... command) {
+    /**
+     * The release ({@code uname -r}) of the guest kernel, read from its bzImage header: the 16-bit offset at 0x20e
+     * points (from 0x200) at the kernel's version string, whose first word is the release.
+     */
+    public String kernelRelease() {
+        try {
+            byte[] image = java.nio.file.Files.readAllBytes(Path.of(kernel));
+            int at = ((image[0x20e] & 0xff) | (image[0x20f] & 0xff) << 8) + 0x200;
+            int end = at;
+            while (image[end] != ' ' && image[end] != 0) {
+                end++;
+            }
+            return new String(image, at, end - at, StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the guest kernel " + kernel + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static String run(String... command) {
         try {
             Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
