@@ -54,6 +54,12 @@ public final class RunnerEmulator {
         return this;
     }
 
+    /** Sets a variable of the stage processes' environment itself, as the runner's host might have it. */
+    public RunnerEmulator hostEnvironment(String name, String value) {
+        env.put(name, value);
+        return this;
+    }
+
     public Path script(String name, String body) throws IOException {
         Path file = jobDir.resolve(name);
         Files.writeString(file, body);

@@ -31,9 +31,26 @@ class PluginProcessTest {
     @TempDir
     Path dir;
 
+    /** The first stdout line (the handshake), or null if stdout closes first; within a minute. */
+    private static String firstLine(Process plugin) throws Exception {
+        BufferedReader stdout = new BufferedReader(new InputStreamReader(plugin.getInputStream(), StandardCharsets.UTF_8));
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return stdout.readLine();
+            } catch (IOException e) {
+                return null;
+            }
+        }).get(60, TimeUnit.SECONDS);
+    }
+
     private Process start(String... args) throws IOException {
+        return start(List.of(), args);
+    }
+
+    private Process start(List<String> hostJvmOptions, String... args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(hostJvmOptions);
         // The same JVM options the launcher uses: they keep stderr pure hclog JSON.
         command.addAll(Files.readAllLines(Path.of("target/classes/sandboxer-jvm-options.txt")).stream().filter(l -> !l.isBlank()).toList());
         if (Runtime.version().feature() >= 23) {
@@ -50,16 +67,23 @@ class PluginProcessTest {
     }
 
     @Test
+    void theJvmsOwnComplaintsNeverReachStdoutBeforeTheHandshake() throws Exception {
+        // A broken CDS archive setting on the host: by default the JVM logs that error on stdout, where go-plugin
+        // expects the handshake as the first line.
+        Process plugin = start(List.of("-XX:SharedArchiveFile=" + dir.resolve("missing.jsa")));
+        try {
+            String first = firstLine(plugin);
+            assertTrue(first != null && first.startsWith("1|1|tcp|127.0.0.1:"), String.valueOf(first));
+        } finally {
+            plugin.destroyForcibly().waitFor();
+        }
+        assertTrue(Files.readString(dir.resolve("stderr")).contains("missing.jsa"), "the complaint went to stderr");
+    }
+
+    @Test
     void onlyTheHandshakeOnStdoutJsonOnStderrIgnoresSigtermAndExitsOnControllerShutdown() throws Exception {
         Process plugin = start();
-        BufferedReader stdout = new BufferedReader(new InputStreamReader(plugin.getInputStream(), StandardCharsets.UTF_8));
-        String handshake = CompletableFuture.supplyAsync(() -> {
-            try {
-                return stdout.readLine();
-            } catch (IOException e) {
-                return null;
-            }
-        }).get(60, TimeUnit.SECONDS);
+        String handshake = firstLine(plugin);
         assertTrue(handshake != null && handshake.matches("^1\\|1\\|tcp\\|127\\.0\\.0\\.1:\\d+\\|grpc\\|$"), String.valueOf(handshake));
         CompletableFuture<String> rest = CompletableFuture.supplyAsync(() -> {
             try {
