@@ -99,8 +99,10 @@ final class GoFleetingClient implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** Kills the client and the plugin it started: a failed test must not leave a plugin process behind. */
     @Override
     public void close() {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
     }
 }
