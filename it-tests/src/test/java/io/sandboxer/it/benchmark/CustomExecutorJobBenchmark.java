@@ -1,5 +1,6 @@
 package io.sandboxer.it.benchmark;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sandboxer.adapter.customexecutor.RunnerEmulator;
 import io.sandboxer.it.libvirt.LibvirtHost;
 import java.io.IOException;
@@ -90,7 +91,7 @@ class CustomExecutorJobBenchmark {
         Duration scripts = Duration.ZERO;
         Duration boot;
         long start = System.nanoTime();
-        String name = new com.fasterxml.jackson.databind.ObjectMapper().readTree(check(runner.stage("config", "--config", configArg)).stdout())
+        String name = new ObjectMapper().readTree(check(runner.stage("config", "--config", configArg)).stdout())
                 .path("hostname").asText();
         total = total.plus(BenchmarkReport.since(start));
         perStage.append("config ").append(BenchmarkReport.format(total));

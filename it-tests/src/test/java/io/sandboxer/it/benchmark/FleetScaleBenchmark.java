@@ -1,5 +1,6 @@
 package io.sandboxer.it.benchmark;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sandboxer.core.bootstrap.BootstrapSpec;
 import io.sandboxer.core.bootstrap.GuestUser;
 import io.sandboxer.core.credentials.SshKeyGenerator;
@@ -15,10 +16,11 @@ import io.sandboxer.core.model.SandboxAccess;
 import io.sandboxer.core.model.SandboxSpec;
 import io.sandboxer.core.provider.SandboxProvider;
 import io.sandboxer.core.provider.SandboxProviders;
-import java.nio.file.Files;
+import io.sandboxer.core.testing.TestResources;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,8 +37,8 @@ class FleetScaleBenchmark {
 
     @Test
     void increaseFiftyAndUpdateFiveHundred() throws Exception {
-        Path node = io.sandboxer.core.testing.TestResources.path("/libvirt/test-node.xml");
-        var json = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("uri", "test://" + node).put("pool_name", "pool")
+        Path node = TestResources.path("/libvirt/test-node.xml");
+        var json = new ObjectMapper().createObjectNode().put("uri", "test://" + node).put("pool_name", "pool")
                 .put("base_volume_name", "base.qcow2").put("network_name", "default").put("state_dir", dir.resolve("state").toString())
                 .put("domain_type", "qemu").put("memory_mib", 512).put("address_source", "auto").put("bootstrap_format", "ignition").put("domain_prefix", "bench");
         SshPrivateKey key = new SshKeyGenerator().generateEd25519();
@@ -66,7 +68,7 @@ class FleetScaleBenchmark {
             List<FleetInstance> first = fleet.update();
             BenchmarkReport.row("Fleet (test driver)", "Update with " + first.size() + " instances, first (connect info + probe each)",
                     BenchmarkReport.format(BenchmarkReport.since(start)));
-            java.util.List<Duration> steady = new java.util.ArrayList<>();
+            List<Duration> steady = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
                 start = System.nanoTime();
                 fleet.update();
