@@ -320,27 +320,12 @@ public final class KubevirtProvider implements SandboxProvider {
     @Override
     public GarbageReport collectGarbage(Duration maxAge, boolean dryRun) {
         Instant now = clock.instant();
-        List<String> expired = new ArrayList<>();
         List<String> orphans = new ArrayList<>();
-        Map<String, String> failures = new LinkedHashMap<>();
         List<VirtualMachineInstance> all = ApiCalls.retrying("listing VirtualMachineInstances", () -> vmis().inNamespace(ns())
                 .withLabel(KubevirtNames.GROUP_LABEL, settings.group()).list().getItems());
         Set<String> existing = all.stream().map(v -> v.getMetadata().getName()).collect(Collectors.toSet());
-        for (VirtualMachineInstance vmi : all) {
-            Sandbox s = toSandbox(vmi);
-            boolean byTtl = s.isExpired(now);
-            boolean byAge = s.expiresAt() == null && maxAge != null && s.createdAt() != null && s.createdAt().plus(maxAge).isBefore(now);
-            if (byTtl || byAge) {
-                expired.add(s.id());
-                if (!dryRun) {
-                    try {
-                        delete(s.id());
-                    } catch (SandboxException e) {
-                        failures.put(s.id(), e.getMessage());
-                    }
-                }
-            }
-        }
+        GarbageReport expired = SandboxProvider.deleteExpired(this, all.stream().map(this::toSandbox).toList(), now, maxAge, dryRun);
+        Map<String, String> failures = new LinkedHashMap<>(expired.failures());
         List<Secret> secrets = ApiCalls.retrying("listing Secrets", () -> client.secrets().inNamespace(ns())
                 .withLabel(KubevirtNames.GROUP_LABEL, settings.group()).list().getItems());
         for (Secret secret : secrets) {
@@ -359,7 +344,7 @@ public final class KubevirtProvider implements SandboxProvider {
                 }
             }
         }
-        return new GarbageReport(dryRun, expired, orphans, failures);
+        return new GarbageReport(dryRun, expired.expiredSandboxes(), orphans, failures);
     }
 
     @Override

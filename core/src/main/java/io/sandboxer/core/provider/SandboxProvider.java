@@ -66,10 +66,19 @@ public interface SandboxProvider extends AutoCloseable {
      * nothing is deleted and the report says what would be.
      */
     default GarbageReport collectGarbage(java.time.Duration maxAge, boolean dryRun) {
-        java.time.Instant now = java.time.Instant.now();
+        return deleteExpired(this, list(), java.time.Instant.now(), maxAge, dryRun);
+    }
+
+    /**
+     * The expiry half of {@link #collectGarbage}, for backends that list their sandboxes themselves (with their own
+     * clock) and add their own orphans: deletes those of {@code sandboxes} whose expiry passed, or, without an
+     * expiry, that are older than {@code maxAge} (null = only expiries count).
+     */
+    static GarbageReport deleteExpired(SandboxProvider provider, java.util.Collection<io.sandboxer.core.model.Sandbox> sandboxes,
+            java.time.Instant now, java.time.Duration maxAge, boolean dryRun) {
         java.util.List<String> expired = new java.util.ArrayList<>();
         java.util.Map<String, String> failures = new java.util.LinkedHashMap<>();
-        for (io.sandboxer.core.model.Sandbox sandbox : list()) {
+        for (io.sandboxer.core.model.Sandbox sandbox : sandboxes) {
             boolean byTtl = sandbox.isExpired(now);
             boolean byAge = sandbox.expiresAt() == null && maxAge != null && sandbox.createdAt() != null
                     && sandbox.createdAt().plus(maxAge).isBefore(now);
@@ -77,7 +86,7 @@ public interface SandboxProvider extends AutoCloseable {
                 expired.add(sandbox.id());
                 if (!dryRun) {
                     try {
-                        delete(sandbox.id());
+                        provider.delete(sandbox.id());
                     } catch (SandboxException e) {
                         failures.put(sandbox.id(), e.getMessage());
                     }
