@@ -48,7 +48,7 @@ class FleetingLibvirtIT {
     @BeforeAll
     static void prepare() throws Exception {
         host = LibvirtHost.prepare();
-        client = GoFleetingClient.build(Files.createTempDirectory("sandboxer-go-client"));
+        client = GoFleetingClient.binary();
     }
 
     /** The Go plugin's documented keys, adapted to this host; "sbx-it-fleet-*" names every domain and volume. */

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,8 +29,17 @@ final class GoFleetingClient implements AutoCloseable {
         this.steps = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     }
 
-    /** Builds the client into {@code work} (Debian's Go packages, GOPATH mode) and returns the binary. */
-    static Path build(Path work) throws IOException, InterruptedException {
+    private static Path built;
+
+    /** The client, built once per test JVM (Debian's Go packages, GOPATH mode, ~10 s) into a temporary directory. */
+    static synchronized Path binary() throws IOException, InterruptedException {
+        if (built == null) {
+            built = build(Files.createTempDirectory("sandboxer-go-client"));
+        }
+        return built;
+    }
+
+    private static Path build(Path work) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(Path.of("scripts/build-fleeting-client.sh").toAbsolutePath().toString(), work.toString())
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
@@ -41,9 +51,15 @@ final class GoFleetingClient implements AutoCloseable {
 
     static GoFleetingClient start(Path client, String scenario, Path plugin, Path config, Path key, Path log, Duration deadline)
             throws IOException {
+        return start(client, scenario, false, plugin, config, key, log, deadline);
+    }
+
+    /** As {@link #start}, with go-plugin's AutoMTLS when {@code autoMtls}. */
+    static GoFleetingClient start(Path client, String scenario, boolean autoMtls, Path plugin, Path config, Path key, Path log,
+            Duration deadline) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(client.toString(), "-scenario", scenario, "-deadline", deadline.toSeconds() + "s",
-                "-plugin", plugin.toAbsolutePath().normalize().toString(), "-config", config.toString(), "-key", key.toString())
-                .redirectError(log.toFile());
+                "-automtls=" + autoMtls, "-plugin", plugin.toAbsolutePath().normalize().toString(), "-config", config.toString(),
+                "-key", key.toString()).redirectError(log.toFile());
         return new GoFleetingClient(builder.start());
     }
 

@@ -4,15 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sandboxer.core.testing.TestResources;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -29,8 +27,8 @@ class GoPluginClientIT {
 
     @BeforeAll
     static void build() throws Exception {
-        work = Files.createTempDirectory("sandboxer-go-client");
-        client = GoFleetingClient.build(work);
+        work = Files.createTempDirectory("sandboxer-go-plugin-client-it");
+        client = GoFleetingClient.binary();
     }
 
     @ParameterizedTest(name = "automtls={0}")
@@ -43,21 +41,14 @@ class GoPluginClientIT {
                 {"uri": "test://%s", "pool_name": "pool", "base_volume_name": "base.qcow2", "network_name": "default",
                  "state_dir": "%s", "max_size": 3, "vcpu_count": 1, "memory_mib": 512, "domain_type": "qemu", "address_source": "auto"}
                 """.formatted(TestResources.path("/libvirt/test-node.xml"), state));
-        Path plugin = Path.of("../adapter-fleeting/target/fleeting-plugin-libvirt").toAbsolutePath().normalize();
-        ProcessBuilder builder = new ProcessBuilder(client.toString(), "-plugin", plugin.toString(), "-config", config.toString(),
-                "-key", TestResources.path("/keys/openssh_ed25519").toString()).redirectError(work.resolve("host-" + autoMtls + ".log").toFile());
-        if (autoMtls) {
-            builder.command().add(1, "-automtls");
-        }
-        Process p = builder.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(3, TimeUnit.MINUTES), "the Go client finished");
+        Path plugin = Path.of("../adapter-fleeting/target/fleeting-plugin-libvirt");
         Map<String, JsonNode> steps = new LinkedHashMap<>();
-        for (String line : out.strip().split("\n")) {
-            JsonNode step = new ObjectMapper().readTree(line);
-            steps.put(step.path("step").asText(), step);
+        try (GoFleetingClient go = GoFleetingClient.start(client, "calls", autoMtls, plugin, config, TestResources.path("/keys/openssh_ed25519"),
+                work.resolve("host-" + autoMtls + ".log"), Duration.ofMinutes(3))) {
+            int exit = go.waitFor(Duration.ofMinutes(3));
+            go.seen().forEach(step -> steps.put(step.path("step").asText(), step));
+            assertEquals(0, exit, "steps: " + go.seen() + "\nhost log: " + log(autoMtls));
         }
-        assertEquals(0, p.exitValue(), "steps: " + out + "\nhost log: " + log(autoMtls));
         assertEquals("grpc", steps.get("start").path("protocol").asText());
         assertEquals(1, steps.get("start").path("negotiated_version").asInt());
         assertEquals(3, steps.get("init").path("max_size").asInt());
