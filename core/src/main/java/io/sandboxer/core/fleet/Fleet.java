@@ -108,7 +108,7 @@ public final class Fleet implements AutoCloseable {
             }
         }
         DecreaseResult swept = deleteAll(toDelete);
-        Map<String, String> failures = new java.util.LinkedHashMap<>(swept.failures());
+        Map<String, String> failures = new LinkedHashMap<>(swept.failures());
         List<String> orphans = List.of();
         if (settings.sweepPolicy() == SweepPolicy.DELETE) {
             // A process killed half-way through a create leaves pieces no instance owns (an overlay before its
