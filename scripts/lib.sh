@@ -49,3 +49,22 @@ ensure_packages() {
   DEBIAN_FRONTEND=noninteractive apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
+
+# find_go MAJOR.MINOR : prints the first Go at least that new (SANDBOXER_GO, /usr/local/go/bin/go, the go on PATH);
+# prints nothing when there is none. Debian's golang-go is older than the Go modules the tests build need.
+find_go() {
+  local want=$1 candidate v
+  for candidate in "${SANDBOXER_GO:-}" /usr/local/go/bin/go "$(command -v go 2>/dev/null || true)"; do
+    [ -n "$candidate" ] && [ -x "$candidate" ] || continue
+    v=$("$candidate" env GOVERSION 2>/dev/null | sed 's/^go//')
+    if [ -n "$v" ] && [ "$(printf '%s\n%s\n' "$want" "$v" | sort -V | head -1)" = "$want" ]; then echo "$candidate"; return; fi
+  done
+}
+
+# require_go MAJOR.MINOR : dies unless find_go finds one.
+require_go() {
+  local go
+  go=$(find_go "$1")
+  [ -n "$go" ] || die "the tests need Go $1 or newer (the machine's Go, not Debian's golang-go); found: $(command -v go >/dev/null && go env GOVERSION || echo none). Set SANDBOXER_GO to one."
+  log "using $("$go" env GOVERSION) from $go"
+}

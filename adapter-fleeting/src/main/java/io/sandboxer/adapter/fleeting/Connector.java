@@ -22,7 +22,10 @@ record Connector(ConnectorConfig wire, OsFamily os, ConnectProtocol protocol, in
     static Connector from(ConnectorConfig c) {
         OsFamily os = "windows".equalsIgnoreCase(c.getOs()) ? OsFamily.WINDOWS : OsFamily.LINUX;
         ConnectProtocol protocol = c.getProtocol().startsWith("winrm") ? ConnectProtocol.WINRM : ConnectProtocol.SSH;
-        int port = c.getProtocolPort() > 0 ? c.getProtocolPort() : protocol.defaultPort();
+        long port = c.getProtocolPort() > 0 ? c.getProtocolPort() : protocol.defaultPort();
+        if (port > 65535) {
+            throw SettingsException.single("connector_config.protocol_port", Long.toString(port), "must be a port number, 1 to 65535");
+        }
         if (c.getUsername().isBlank()) {
             throw SettingsException.single("connector_config.username", null, "is required: the user the runner logs in as (core on Flatcar)");
         }
@@ -39,7 +42,7 @@ record Connector(ConnectorConfig wire, OsFamily os, ConnectProtocol protocol, in
             generated = true;
         }
         Secret password = c.getPassword().isEmpty() ? null : Secret.of(c.getPassword());
-        return new Connector(c, os, protocol, port, c.getUsername(), key, password, generated);
+        return new Connector(c, os, protocol, (int) port, c.getUsername(), key, password, generated);
     }
 
     Credential credential() {

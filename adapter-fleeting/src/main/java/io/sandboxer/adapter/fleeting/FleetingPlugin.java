@@ -40,6 +40,14 @@ public final class FleetingPlugin {
             if (capture != null) {
                 LoggerFactory.getLogger(FleetingPlugin.class).info("capture mode: recording every call to {}", capturePath);
             }
+            if (!Handshake.MAGIC_COOKIE_VALUE.equals(System.getenv(Handshake.MAGIC_COOKIE_KEY))) {
+                LoggerFactory.getLogger(FleetingPlugin.class).warn("{} is not set: this plugin is meant to be started by GitLab Runner "
+                        + "(the fleeting library), not by hand", Handshake.MAGIC_COOKIE_KEY);
+            }
+            ParentWatch.start(() -> {
+                service.closeQuietly();
+                server.close();
+            });
             server.awaitStop();
             System.exit(0);
         } catch (PluginStartException e) {

@@ -10,15 +10,21 @@ import java.util.Optional;
  */
 record Handshake(int appVersion, int minPort, int maxPort, Optional<String> clientCertificatePem) {
     static final int CORE_PROTOCOL_VERSION = 1;
-    /** The Fleeting app protocol versions this plugin speaks (reconstructed: 1, see fleeting.proto). */
-    static final int[] SUPPORTED_APP_VERSIONS = {1};
+    /**
+     * The Fleeting app protocol versions this plugin speaks: fleeting's HandshakeConfig has ProtocolVersion 0 and its
+     * only VersionedPlugins entry is 0 (internal/plugin/plugin.go at the version fleeting.proto names).
+     */
+    static final int[] SUPPORTED_APP_VERSIONS = {0};
+    /** fleeting's magic cookie; go-plugin hosts set it, Go plugins refuse to serve without it. */
+    static final String MAGIC_COOKIE_KEY = "FLEETING_INSTANCE_GROUP_PLUGIN";
+    static final String MAGIC_COOKIE_VALUE = "4c6410b1-cb78-4962-8c76-ab936d0ea908";
 
     static Handshake fromEnvironment(Map<String, String> env) {
         if ("true".equalsIgnoreCase(env.getOrDefault("PLUGIN_MULTIPLEX_GRPC", ""))) {
             throw new PluginStartException("the host asks for PLUGIN_MULTIPLEX_GRPC (go-plugin gRPC broker multiplexing), "
                     + "which this plugin does not support");
         }
-        int version = chooseVersion(env.getOrDefault("PLUGIN_PROTOCOL_VERSIONS", "1"));
+        int version = chooseVersion(env.getOrDefault("PLUGIN_PROTOCOL_VERSIONS", "0"));
         int min = parsePort(env, "PLUGIN_MIN_PORT", 10000);
         int max = parsePort(env, "PLUGIN_MAX_PORT", 25000);
         if (min > max) {

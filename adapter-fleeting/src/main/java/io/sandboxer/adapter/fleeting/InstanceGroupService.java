@@ -11,20 +11,15 @@ import io.sandboxer.adapter.fleeting.protocol.ConnectInfoResponse;
 import io.sandboxer.adapter.fleeting.protocol.ConnectorConfig;
 import io.sandboxer.adapter.fleeting.protocol.DecreaseRequest;
 import io.sandboxer.adapter.fleeting.protocol.DecreaseResponse;
+import io.sandboxer.adapter.fleeting.protocol.Empty;
 import io.sandboxer.adapter.fleeting.protocol.HeartbeatRequest;
-import io.sandboxer.adapter.fleeting.protocol.HeartbeatResponse;
 import io.sandboxer.adapter.fleeting.protocol.IncreaseRequest;
 import io.sandboxer.adapter.fleeting.protocol.IncreaseResponse;
 import io.sandboxer.adapter.fleeting.protocol.InitRequest;
 import io.sandboxer.adapter.fleeting.protocol.InitResponse;
-import io.sandboxer.adapter.fleeting.protocol.Instance;
 import io.sandboxer.adapter.fleeting.protocol.InstanceGroupGrpc;
-import io.sandboxer.adapter.fleeting.protocol.ProviderInfo;
-import io.sandboxer.adapter.fleeting.protocol.ShutdownRequest;
-import io.sandboxer.adapter.fleeting.protocol.ShutdownResponse;
-import io.sandboxer.adapter.fleeting.protocol.State;
-import io.sandboxer.adapter.fleeting.protocol.UpdateRequest;
 import io.sandboxer.adapter.fleeting.protocol.UpdateResponse;
+import io.sandboxer.adapter.fleeting.protocol.UpdateResponse.State;
 import io.sandboxer.core.bootstrap.BootstrapSpec;
 import io.sandboxer.core.bootstrap.GuestUser;
 import io.sandboxer.core.bootstrap.UserPassword;
@@ -82,7 +77,7 @@ final class InstanceGroupService extends InstanceGroupGrpc.InstanceGroupImplBase
             JsonNode json = request.getConfig().isEmpty() ? JsonNodeFactory.instance.objectNode()
                     : JSON.readTree(request.getConfig().toString(StandardCharsets.UTF_8));
             PluginConfig parsed = PluginConfig.from(json, defaultBackend);
-            Connector parsedConnector = Connector.from(request.getSettings());
+            Connector parsedConnector = Connector.from(request.getSettings().getConnectorConfig());
             SandboxProvider opened = SandboxProviders.create(parsed.backend(), json, "plugin_config");
             Fleet newFleet = new Fleet(opened, parsed.fleet(), name -> specFor(name.format(), parsedConnector),
                     probes.apply(parsedConnector), Clock.systemUTC());
@@ -96,11 +91,11 @@ final class InstanceGroupService extends InstanceGroupGrpc.InstanceGroupImplBase
                     parsed.backend(), parsed.fleet().maxSize(), parsed.fleet().namePrefix(), sweep.deleted().size(), sweep.adopted().size(),
                     sweep.orphans().size(),
                     parsedConnector.generatedKey() ? "; no connector key was given, so the plugin generated one" : "");
-            return InitResponse.newBuilder().setInfo(ProviderInfo.newBuilder()
+            return InitResponse.newBuilder()
                     .setId("sandboxer/" + parsed.backend() + "/" + parsed.fleet().namePrefix())
                     .setMaxSize(parsed.fleet().maxSize())
                     .setVersion(build.version())
-                    .setBuildInfo(build.buildInfo())).build();
+                    .setBuildInfo(build.buildInfo()).build();
         });
     }
 
@@ -118,53 +113,78 @@ final class InstanceGroupService extends InstanceGroupGrpc.InstanceGroupImplBase
         return SandboxSpec.builder(name).bootstrap(bootstrap).access(c.access()).build();
     }
 
+    /**
+     * Streams one message per instance; the end of the stream is the end of the list. The whole list is taken from
+     * the fleet before the first message goes out, so a failure reaches the runner as an error, never as a short list
+     * (a missing instance would be pruned by the runner).
+     */
     @Override
-    public void update(UpdateRequest request, StreamObserver<UpdateResponse> response) {
-        answer(response, "Update", () -> {
+    public void update(Empty request, StreamObserver<UpdateResponse> response) {
+        List<UpdateResponse> states;
+        try {
             Fleet current = requireInit();
-            UpdateResponse.Builder out = UpdateResponse.newBuilder();
-            for (FleetInstance instance : current.update()) {
-                State state = switch (instance.state()) {
-                    case CREATING -> State.STATE_CREATING;
-                    case RUNNING -> State.STATE_RUNNING;
-                    case DELETING -> State.STATE_DELETING;
-                    case DELETED -> State.STATE_DELETED;
-                    case FAILED -> {
-                        // The runner stops tracking broken instances without deleting them: delete them here.
-                        LOG.warn("instance {} failed ({}); deleting it", instance.id(), instance.detail());
-                        Thread.ofVirtual().start(() -> current.decrease(List.of(instance.id())));
-                        yield State.STATE_DELETING;
-                    }
-                };
-                out.addInstances(Instance.newBuilder().setId(instance.id()).setState(state));
-            }
-            return out.build();
-        });
+            states = current.update().stream().map(instance -> UpdateResponse.newBuilder().setInstance(instance.id())
+                    .setState(wireState(current, instance)).build()).toList();
+        } catch (RuntimeException e) {
+            fail(response, "Update", e);
+            return;
+        }
+        states.forEach(response::onNext);
+        response.onCompleted();
     }
 
+    private static State wireState(Fleet fleet, FleetInstance instance) {
+        return switch (instance.state()) {
+            case CREATING -> State.creating;
+            case RUNNING -> State.running;
+            case DELETING -> State.deleting;
+            case DELETED -> State.deleted;
+            case FAILED -> {
+                // The runner stops tracking broken instances without deleting them: delete them here.
+                LOG.warn("instance {} failed ({}); deleting it", instance.id(), instance.detail());
+                Thread.ofVirtual().start(() -> fleet.decrease(List.of(instance.id())));
+                yield State.deleting;
+            }
+        };
+    }
+
+    /**
+     * A partial success is reported as its count, with the failures logged (the runner keeps requesting what is
+     * still missing); only when nothing was created does the runner get an error. gRPC cannot carry both.
+     */
     @Override
     public void increase(IncreaseRequest request, StreamObserver<IncreaseResponse> response) {
         answer(response, "Increase", () -> {
-            IncreaseResult result = requireInit().increase(request.getDelta());
+            IncreaseResult result = requireInit().increase(Math.toIntExact(Integer.toUnsignedLong(request.getN())));
             if (!result.errors().isEmpty()) {
-                LOG.warn("increase by {}: {}", request.getDelta(), result.aggregatedError());
+                if (result.succeeded() == 0) {
+                    throw new IllegalStateException(result.aggregatedError());
+                }
+                LOG.error("increase by {}: {} of them created; {}", request.getN(), result.succeeded(), result.aggregatedError());
             }
-            return IncreaseResponse.newBuilder().setSucceeded(result.succeeded()).setError(result.aggregatedError()).build();
+            return IncreaseResponse.newBuilder().setSucceeded(result.succeeded()).build();
         });
     }
 
+    /** As Increase: the removed ids, the failures logged (the runner retries those); an error only when none was removed. */
     @Override
     public void decrease(DecreaseRequest request, StreamObserver<DecreaseResponse> response) {
         answer(response, "Decrease", () -> {
-            var result = requireInit().decrease(request.getIdsList());
-            return DecreaseResponse.newBuilder().addAllSucceeded(result.removed()).setError(result.aggregatedError()).build();
+            var result = requireInit().decrease(request.getInstancesList());
+            if (!result.aggregatedError().isEmpty()) {
+                if (result.removed().isEmpty() && !request.getInstancesList().isEmpty()) {
+                    throw new IllegalStateException(result.aggregatedError());
+                }
+                LOG.error("decrease of {}: {}", request.getInstancesList(), result.aggregatedError());
+            }
+            return DecreaseResponse.newBuilder().addAllSucceeded(result.removed()).build();
         });
     }
 
     @Override
     public void connectInfo(ConnectInfoRequest request, StreamObserver<ConnectInfoResponse> response) {
         answer(response, "ConnectInfo", () -> {
-            ConnectInfo info = requireInit().connectInfo(request.getId());
+            ConnectInfo info = requireInit().connectInfo(request.getInstance());
             Connector c = connector;
             ConnectorConfig.Builder cfg = c.wire().toBuilder()
                     .setOs(info.os().jsonName())
@@ -177,30 +197,30 @@ final class InstanceGroupService extends InstanceGroupGrpc.InstanceGroupImplBase
             } else if (info.credential() instanceof Credential.Password password) {
                 cfg.setPassword(password.password().reveal());
             }
-            return ConnectInfoResponse.newBuilder().setId(info.id()).setConfig(cfg)
+            return ConnectInfoResponse.newBuilder().setConnector(cfg)
                     .setInternalAddr(nullToEmpty(info.internalAddress())).setExternalAddr(nullToEmpty(info.externalAddress())).build();
         });
     }
 
     @Override
-    public void heartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> response) {
+    public void heartbeat(HeartbeatRequest request, StreamObserver<Empty> response) {
         answer(response, "Heartbeat", () -> {
             requireInit();
-            Sandbox sandbox = provider.get(request.getId())
-                    .orElseThrow(() -> new IllegalStateException("instance " + request.getId() + " does not exist"));
+            Sandbox sandbox = provider.get(request.getInstance())
+                    .orElseThrow(() -> new IllegalStateException("instance " + request.getInstance() + " does not exist"));
             if (sandbox.state() == SandboxState.FAILED || sandbox.state().isTerminal()) {
-                throw new IllegalStateException("instance " + request.getId() + " is unhealthy: " + sandbox.detail());
+                throw new IllegalStateException("instance " + request.getInstance() + " is unhealthy: " + sandbox.detail());
             }
-            return HeartbeatResponse.getDefaultInstance();
+            return Empty.getDefaultInstance();
         });
     }
 
     @Override
-    public void shutdown(ShutdownRequest request, StreamObserver<ShutdownResponse> response) {
+    public void shutdown(Empty request, StreamObserver<Empty> response) {
         answer(response, "Shutdown", () -> {
             closeQuietly();
             LOG.info("shut down: plugin resources released, instances left to the runner");
-            return ShutdownResponse.getDefaultInstance();
+            return Empty.getDefaultInstance();
         });
     }
 
@@ -236,10 +256,14 @@ final class InstanceGroupService extends InstanceGroupGrpc.InstanceGroupImplBase
             response.onNext(work.call());
             response.onCompleted();
         } catch (Exception e) {
-            String message = e instanceof IOException ? "plugin_config is not valid JSON: " + e.getMessage() : String.valueOf(e.getMessage());
-            LOG.error("{} failed: {}", call, message);
-            response.onError(Status.UNKNOWN.withDescription(message).asRuntimeException());
+            fail(response, call, e);
         }
+    }
+
+    private static void fail(StreamObserver<?> response, String call, Exception e) {
+        String message = e instanceof IOException ? "plugin_config is not valid JSON: " + e.getMessage() : String.valueOf(e.getMessage());
+        LOG.error("{} failed: {}", call, message);
+        response.onError(Status.UNKNOWN.withDescription(message).asRuntimeException());
     }
 
     private static String nullToEmpty(String s) {

@@ -65,7 +65,8 @@ class AutoMtlsTest {
 
     @Test
     void theAppVersionComesFromTheHostsList() {
-        assertEquals(1, Handshake.fromEnvironment(Map.of("PLUGIN_PROTOCOL_VERSIONS", "3,1,2")).appVersion());
+        assertEquals(0, Handshake.fromEnvironment(Map.of("PLUGIN_PROTOCOL_VERSIONS", "3,0,2")).appVersion());
+        assertEquals(0, Handshake.fromEnvironment(Map.of()).appVersion(), "fleeting's version when the host names none");
         var e = assertThrows(PluginStartException.class, () -> Handshake.fromEnvironment(Map.of("PLUGIN_PROTOCOL_VERSIONS", "7,8")));
         assertTrue(e.getMessage().contains("[7,8]"), e.getMessage());
     }

@@ -40,20 +40,20 @@ class CaptureModeTest {
                 PluginClient client = PluginClient.plaintext(stdout.toString(StandardCharsets.UTF_8).strip())) {
             client.group.init(InitRequest.newBuilder()
                     .setConfig(ByteString.copyFromUtf8("{\"provider\": \"in-memory\", \"group\": \"g\", \"max_size\": 2}"))
-                    .setSettings(ConnectorConfig.newBuilder().setUsername("core").setPassword("hunter2")
-                            .setKey(ByteString.copyFrom(Files.readAllBytes(Keys.path("openssh_ed25519"))))).build());
+                    .setSettings(PluginClient.settings(ConnectorConfig.newBuilder().setUsername("core").setPassword("hunter2")
+                            .setKey(ByteString.copyFrom(Files.readAllBytes(Keys.path("openssh_ed25519")))))).build());
 
-            // A method fleeting.proto does not know, as a runner with a different schema would call it.
+            // A method fleeting.proto does not know, as a runner with a newer schema would call it.
             MethodDescriptor<byte[], byte[]> unknown = MethodDescriptor.<byte[], byte[]>newBuilder().setType(MethodDescriptor.MethodType.UNARY)
-                    .setFullMethodName("fleeting.v0.InstanceGroup/Init").setRequestMarshaller(CaptureInterceptors.RAW).setResponseMarshaller(CaptureInterceptors.RAW).build();
+                    .setFullMethodName("proto.InstanceGroup/Suspend").setRequestMarshaller(CaptureInterceptors.RAW).setResponseMarshaller(CaptureInterceptors.RAW).build();
             byte[] request = {0x0a, 0x05, 'h', 'e', 'l', 'l', 'o', 0x10, 0x2a};
             StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
                     () -> ClientCalls.blockingUnaryCall(client.channel, unknown, CallOptions.DEFAULT, request));
             assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode());
         }
         String text = Files.readString(file);
-        assertTrue(text.contains("/fleeting.provider.v1.InstanceGroup/Init") || text.contains("fleeting.provider.v1.InstanceGroup/Init"), text);
-        assertTrue(text.contains("fleeting.v0.InstanceGroup/Init") && text.contains("UNIMPLEMENTED"), text);
+        assertTrue(text.contains(" proto.InstanceGroup/Init ("), "the real method name: " + text);
+        assertTrue(text.contains("proto.InstanceGroup/Suspend") && text.contains("UNIMPLEMENTED"), text);
         assertTrue(text.contains("1 bytes(5): <text, 5 chars>") && text.contains("2 varint: 42"), text);
         assertTrue(text.contains("\"core\"") && text.contains("<text, 7 chars>"), "the user shown, the password by length only: " + text);
         assertFalse(text.contains("hunter2"), text);

@@ -12,15 +12,14 @@ import io.sandboxer.adapter.fleeting.protocol.ConnectInfoRequest;
 import io.sandboxer.adapter.fleeting.protocol.ConnectInfoResponse;
 import io.sandboxer.adapter.fleeting.protocol.ConnectorConfig;
 import io.sandboxer.adapter.fleeting.protocol.DecreaseRequest;
+import io.sandboxer.adapter.fleeting.protocol.Empty;
 import io.sandboxer.adapter.fleeting.protocol.HeartbeatRequest;
 import io.sandboxer.adapter.fleeting.protocol.IncreaseRequest;
 import io.sandboxer.adapter.fleeting.protocol.IncreaseResponse;
 import io.sandboxer.adapter.fleeting.protocol.InitRequest;
 import io.sandboxer.adapter.fleeting.protocol.InitResponse;
-import io.sandboxer.adapter.fleeting.protocol.Instance;
-import io.sandboxer.adapter.fleeting.protocol.ShutdownRequest;
-import io.sandboxer.adapter.fleeting.protocol.State;
-import io.sandboxer.adapter.fleeting.protocol.UpdateRequest;
+import io.sandboxer.adapter.fleeting.protocol.UpdateResponse;
+import io.sandboxer.adapter.fleeting.protocol.UpdateResponse.State;
 import io.sandboxer.core.credentials.SshPrivateKey;
 import io.sandboxer.core.testing.Keys;
 import java.io.ByteArrayOutputStream;
@@ -43,7 +42,7 @@ class InstanceGroupServiceTest {
     void start() {
         ByteArrayOutputStream stdout = new ByteArrayOutputStream();
         InstanceGroupService service = new InstanceGroupService("in-memory", connector -> info -> true, BuildInfo.load("fleeting-plugin-test"));
-        server = GoPluginServer.start(Handshake.fromEnvironment(Map.of("PLUGIN_PROTOCOL_VERSIONS", "1", "PLUGIN_MIN_PORT", "20000",
+        server = GoPluginServer.start(Handshake.fromEnvironment(Map.of("PLUGIN_PROTOCOL_VERSIONS", "0", "PLUGIN_MIN_PORT", "20000",
                 "PLUGIN_MAX_PORT", "25000")), service, new PrintStream(stdout, true, StandardCharsets.UTF_8), service::closeQuietly);
         handshake = stdout.toString(StandardCharsets.UTF_8).strip();
         client = PluginClient.plaintext(handshake);
@@ -55,13 +54,17 @@ class InstanceGroupServiceTest {
         server.close();
     }
 
-    private static ConnectorConfig connector() throws Exception {
+    private static ConnectorConfig.Builder connector() throws Exception {
         return ConnectorConfig.newBuilder().setOs("linux").setArch("amd64").setProtocol("ssh").setUsername("core")
-                .setKey(ByteString.copyFrom(Files.readAllBytes(Keys.path("openssh_ed25519")))).build();
+                .setKey(ByteString.copyFrom(Files.readAllBytes(Keys.path("openssh_ed25519"))));
+    }
+
+    private List<UpdateResponse> update() {
+        return client.update();
     }
 
     private InitResponse init(String json) throws Exception {
-        return client.group.init(InitRequest.newBuilder().setConfig(ByteString.copyFromUtf8(json)).setSettings(connector()).build());
+        return client.group.init(InitRequest.newBuilder().setConfig(ByteString.copyFromUtf8(json)).setSettings(PluginClient.settings(connector())).build());
     }
 
     @Test
@@ -69,7 +72,7 @@ class InstanceGroupServiceTest {
         String[] fields = handshake.split("\\|", -1);
         assertEquals(6, fields.length, handshake);
         assertEquals("1", fields[0]);
-        assertEquals("1", fields[1]);
+        assertEquals("0", fields[1], "fleeting's app protocol version");
         assertEquals("tcp", fields[2]);
         assertTrue(fields[3].matches("127\\.0\\.0\\.1:(2[0-4]\\d{3}|25000)"), fields[3]);
         assertEquals("grpc", fields[4]);
@@ -84,47 +87,48 @@ class InstanceGroupServiceTest {
     @Test
     void aFullGroupLifecycle() throws Exception {
         InitResponse info = init("{\"provider\": \"in-memory\", \"group\": \"g\", \"max_size\": 3}");
-        assertEquals(3, info.getInfo().getMaxSize());
-        assertEquals("sandboxer/in-memory/gitlab-runner", info.getInfo().getId());
+        assertEquals(3, info.getMaxSize());
+        assertEquals("sandboxer/in-memory/gitlab-runner", info.getId());
+        assertEquals("0.1.0-SNAPSHOT", info.getVersion());
 
-        IncreaseResponse first = client.group.increase(IncreaseRequest.newBuilder().setDelta(2).build());
+        IncreaseResponse first = client.group.increase(IncreaseRequest.newBuilder().setN(2).build());
         assertEquals(2, first.getSucceeded());
-        assertEquals("", first.getError());
-        IncreaseResponse capped = client.group.increase(IncreaseRequest.newBuilder().setDelta(5).build());
-        assertEquals(1, capped.getSucceeded(), "partial success up to max_size");
-        assertTrue(capped.getError().contains("max_size 3 reached"), capped.getError());
+        IncreaseResponse capped = client.group.increase(IncreaseRequest.newBuilder().setN(5).build());
+        assertEquals(1, capped.getSucceeded(), "a partial success travels as its count (gRPC drops a response with an error)");
+        StatusRuntimeException full = assertThrows(StatusRuntimeException.class,
+                () -> client.group.increase(IncreaseRequest.newBuilder().setN(1).build()));
+        assertTrue(full.getStatus().getDescription().contains("max_size 3 reached"), "nothing created: an error says why");
 
-        List<Instance> instances = client.group.update(UpdateRequest.getDefaultInstance()).getInstancesList();
+        List<UpdateResponse> instances = update();
         assertEquals(3, instances.size());
-        instances.forEach(i -> assertEquals(State.STATE_RUNNING, i.getState(), "running: the probe answered"));
+        instances.forEach(i -> assertEquals(State.running, i.getState(), "running: the probe answered"));
 
-        String id = instances.get(0).getId();
-        ConnectInfoResponse connect = client.group.connectInfo(ConnectInfoRequest.newBuilder().setId(id).build());
-        assertEquals(id, connect.getId());
+        String id = instances.get(0).getInstance();
+        ConnectInfoResponse connect = client.group.connectInfo(ConnectInfoRequest.newBuilder().setInstance(id).build());
         assertTrue(connect.getInternalAddr().startsWith("127.0.0."), connect.getInternalAddr());
-        assertEquals("linux", connect.getConfig().getOs());
-        assertEquals("amd64", connect.getConfig().getArch());
-        assertEquals("ssh", connect.getConfig().getProtocol());
-        assertEquals(22, connect.getConfig().getProtocolPort());
-        assertEquals("core", connect.getConfig().getUsername());
+        assertEquals("linux", connect.getConnector().getOs());
+        assertEquals("amd64", connect.getConnector().getArch());
+        assertEquals("ssh", connect.getConnector().getProtocol());
+        assertEquals(22, connect.getConnector().getProtocolPort());
+        assertEquals("core", connect.getConnector().getUsername());
+        assertEquals(0, connect.getExpires(), "no expiry unless a ttl is set");
 
-        client.group.heartbeat(HeartbeatRequest.newBuilder().setId(id).build());
-        var decreased = client.group.decrease(DecreaseRequest.newBuilder().addIds(id).addIds("already-gone").build());
+        client.group.heartbeat(HeartbeatRequest.newBuilder().setInstance(id).build());
+        var decreased = client.group.decrease(DecreaseRequest.newBuilder().addInstances(id).addInstances("already-gone").build());
         assertEquals(List.of(id, "already-gone"), decreased.getSucceededList(), "gone counts as success");
         StatusRuntimeException missing = assertThrows(StatusRuntimeException.class,
-                () -> client.group.heartbeat(HeartbeatRequest.newBuilder().setId(id).build()));
+                () -> client.group.heartbeat(HeartbeatRequest.newBuilder().setInstance(id).build()));
         assertEquals(Status.Code.UNKNOWN, missing.getStatus().getCode());
         assertTrue(missing.getStatus().getDescription().contains("does not exist"));
 
-        client.group.shutdown(ShutdownRequest.getDefaultInstance());
-        StatusRuntimeException afterShutdown = assertThrows(StatusRuntimeException.class,
-                () -> client.group.update(UpdateRequest.getDefaultInstance()));
+        client.group.shutdown(Empty.getDefaultInstance());
+        StatusRuntimeException afterShutdown = assertThrows(StatusRuntimeException.class, this::update);
         assertTrue(afterShutdown.getStatus().getDescription().contains("not initialised"));
     }
 
     @Test
     void callsBeforeInitSayWhatIsWrong() {
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> client.group.update(UpdateRequest.getDefaultInstance()));
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, this::update);
         assertEquals(Status.Code.UNKNOWN, e.getStatus().getCode());
         assertTrue(e.getStatus().getDescription().contains("Init has not succeeded"));
     }
@@ -144,18 +148,18 @@ class InstanceGroupServiceTest {
         }
         StatusRuntimeException noUser = assertThrows(StatusRuntimeException.class, () -> client.group.init(InitRequest.newBuilder()
                 .setConfig(ByteString.copyFromUtf8("{\"provider\": \"in-memory\", \"group\": \"g\", \"max_size\": 1}"))
-                .setSettings(ConnectorConfig.newBuilder().setOs("linux")).build()));
+                .setSettings(PluginClient.settings(ConnectorConfig.newBuilder().setOs("linux"))).build()));
         assertTrue(noUser.getStatus().getDescription().contains("connector_config.username"), noUser.getStatus().getDescription());
     }
 
     @Test
     void withoutAConnectorKeyThePluginMakesOneAndHandsItOut() throws Exception {
         client.group.init(InitRequest.newBuilder().setConfig(ByteString.copyFromUtf8("{\"provider\": \"in-memory\", \"group\": \"g\", \"max_size\": 1}"))
-                .setSettings(ConnectorConfig.newBuilder().setUsername("runner")).build());
-        client.group.increase(IncreaseRequest.newBuilder().setDelta(1).build());
-        String id = client.group.update(UpdateRequest.getDefaultInstance()).getInstances(0).getId();
-        ConnectInfoResponse connect = client.group.connectInfo(ConnectInfoRequest.newBuilder().setId(id).build());
-        SshPrivateKey key = SshPrivateKey.parse(io.sandboxer.core.credentials.Secret.of(connect.getConfig().getKey().toStringUtf8()), null, "handed out");
+                .setSettings(PluginClient.settings(ConnectorConfig.newBuilder().setUsername("runner"))).build());
+        client.group.increase(IncreaseRequest.newBuilder().setN(1).build());
+        String id = update().get(0).getInstance();
+        ConnectInfoResponse connect = client.group.connectInfo(ConnectInfoRequest.newBuilder().setInstance(id).build());
+        SshPrivateKey key = SshPrivateKey.parse(io.sandboxer.core.credentials.Secret.of(connect.getConnector().getKey().toStringUtf8()), null, "handed out");
         assertEquals("ssh-ed25519", key.publicKey().type());
     }
 }

@@ -11,9 +11,8 @@ import io.sandboxer.adapter.fleeting.protocol.ConnectorConfig;
 import io.sandboxer.adapter.fleeting.protocol.DecreaseRequest;
 import io.sandboxer.adapter.fleeting.protocol.IncreaseRequest;
 import io.sandboxer.adapter.fleeting.protocol.InitRequest;
-import io.sandboxer.adapter.fleeting.protocol.Instance;
-import io.sandboxer.adapter.fleeting.protocol.State;
-import io.sandboxer.adapter.fleeting.protocol.UpdateRequest;
+import io.sandboxer.adapter.fleeting.protocol.UpdateResponse;
+import io.sandboxer.adapter.fleeting.protocol.UpdateResponse.State;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -43,14 +42,14 @@ class KubevirtThroughThePluginTest {
             var init = grpc.group.init(InitRequest.newBuilder().setConfig(ByteString.copyFromUtf8("""
                     {"kubeconfig": "%s", "namespace": "ci", "image": "quay.io/containerdisks/debian:12", "access": "pod-ip",
                      "max_size": 2, "name_prefix": "ci-runner"}""".formatted(kubeconfig)))
-                    .setSettings(ConnectorConfig.newBuilder().setUsername("runner")).build());
-            assertEquals("sandboxer/kubevirt/ci-runner", init.getInfo().getId());
-            assertEquals(2, grpc.group.increase(IncreaseRequest.newBuilder().setDelta(2).build()).getSucceeded());
-            List<Instance> instances = grpc.group.update(UpdateRequest.getDefaultInstance()).getInstancesList();
+                    .setSettings(PluginClient.settings(ConnectorConfig.newBuilder().setUsername("runner"))).build());
+            assertEquals("sandboxer/kubevirt/ci-runner", init.getId());
+            assertEquals(2, grpc.group.increase(IncreaseRequest.newBuilder().setN(2).build()).getSucceeded());
+            List<UpdateResponse> instances = grpc.update();
             assertEquals(2, instances.size());
-            instances.forEach(i -> assertEquals(State.STATE_CREATING, i.getState(), "no virt-controller here: VMIs never get ready"));
-            assertTrue(instances.get(0).getId().startsWith("ci-runner-"), instances.get(0).getId());
-            var decreased = grpc.group.decrease(DecreaseRequest.newBuilder().addAllIds(instances.stream().map(Instance::getId).toList()).build());
+            instances.forEach(i -> assertEquals(State.creating, i.getState(), "no virt-controller here: VMIs never get ready"));
+            assertTrue(instances.get(0).getInstance().startsWith("ci-runner-"), instances.get(0).getInstance());
+            var decreased = grpc.group.decrease(DecreaseRequest.newBuilder().addAllInstances(instances.stream().map(UpdateResponse::getInstance).toList()).build());
             assertEquals(2, decreased.getSucceededCount());
             assertEquals(0, client.secrets().inNamespace("ci").list().getItems().size(), "Secrets removed with the VMIs");
         }

@@ -59,7 +59,7 @@ class PluginProcessTest {
         command.addAll(List.of("-Dsandboxer.backend=in-memory", "-cp", System.getProperty("java.class.path"), FleetingPlugin.class.getName()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).redirectError(dir.resolve("stderr").toFile());
-        builder.environment().put("PLUGIN_PROTOCOL_VERSIONS", "1");
+        builder.environment().put("PLUGIN_PROTOCOL_VERSIONS", "0");
         builder.environment().put("PLUGIN_MIN_PORT", "20000");
         builder.environment().put("PLUGIN_MAX_PORT", "25000");
         builder.environment().put("SANDBOXER_LOG_LEVEL", "debug");
@@ -73,7 +73,7 @@ class PluginProcessTest {
         Process plugin = start(List.of("-XX:SharedArchiveFile=" + dir.resolve("missing.jsa")));
         try {
             String first = firstLine(plugin);
-            assertTrue(first != null && first.startsWith("1|1|tcp|127.0.0.1:"), String.valueOf(first));
+            assertTrue(first != null && first.startsWith("1|0|tcp|127.0.0.1:"), String.valueOf(first));
         } finally {
             plugin.destroyForcibly().waitFor();
         }
@@ -84,7 +84,7 @@ class PluginProcessTest {
     void onlyTheHandshakeOnStdoutJsonOnStderrIgnoresSigtermAndExitsOnControllerShutdown() throws Exception {
         Process plugin = start();
         String handshake = firstLine(plugin);
-        assertTrue(handshake != null && handshake.matches("^1\\|1\\|tcp\\|127\\.0\\.0\\.1:\\d+\\|grpc\\|$"), String.valueOf(handshake));
+        assertTrue(handshake != null && handshake.matches("^1\\|0\\|tcp\\|127\\.0\\.0\\.1:\\d+\\|grpc\\|$"), String.valueOf(handshake));
         CompletableFuture<String> rest = CompletableFuture.supplyAsync(() -> {
             try {
                 return new String(plugin.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -96,7 +96,7 @@ class PluginProcessTest {
         try (PluginClient client = PluginClient.plaintext(handshake)) {
             client.group.init(InitRequest.newBuilder()
                     .setConfig(ByteString.copyFromUtf8("{\"provider\": \"in-memory\", \"group\": \"g\", \"max_size\": 2}"))
-                    .setSettings(ConnectorConfig.newBuilder().setUsername("core")).build());
+                    .setSettings(PluginClient.settings(ConnectorConfig.newBuilder().setUsername("core"))).build());
             // The runner's process group gets SIGTERM on stop: the plugin must outlive it until Shutdown.
             new ProcessBuilder("kill", "-TERM", Long.toString(plugin.pid())).start().waitFor();
             assertEquals(HealthCheckResponse.ServingStatus.SERVING, client.health("plugin"));

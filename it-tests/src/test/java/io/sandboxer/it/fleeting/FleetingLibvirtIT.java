@@ -4,13 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sandboxer.core.credentials.Secret;
-import io.sandboxer.core.credentials.SshPrivateKey;
-import io.sandboxer.core.model.Credential;
-import io.sandboxer.core.ssh.HostKeyPolicy;
-import io.sandboxer.core.ssh.SshOptions;
-import io.sandboxer.core.ssh.SshSession;
-import io.sandboxer.core.ssh.SshTarget;
 import io.sandboxer.core.testing.Poll;
 import io.sandboxer.core.testing.TestResources;
 import io.sandboxer.it.libvirt.LibvirtHost;
@@ -18,7 +11,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,12 +18,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The built {@code fleeting-plugin-libvirt} on a real libvirtd + QEMU, driven by go-plugin's own Go client as
- * GitLab Runner's fleeting library drives it: Init with the libvirt Go plugin's documented {@code plugin_config}
- * keys (pointed at the test pool, network and kernel), Increase(2), Update until both instances are running (SSH
- * ready), ConnectInfo, an SSH login with what ConnectInfo returned, Decrease; and a plugin SIGKILLed in the middle
- * of an Increase, whose successor sweeps what it half-made. The guests are the Debian test image bootstrapped by
- * Ignition through fw_cfg, as Flatcar would be.
+ * The built {@code fleeting-plugin-libvirt} on a real libvirtd + QEMU, driven by GitLab's fleeting library as
+ * GitLab Runner drives it ({@code fleeting.RunPlugin}, the library's client, its SSH connector): Init with the
+ * libvirt Go plugin's documented {@code plugin_config} keys (pointed at the test pool, network and kernel),
+ * Increase(2), Update until both instances are running (SSH ready), ConnectInfo, a command in each guest through
+ * fleeting's own SSH connector with what ConnectInfo returned, Decrease, Shutdown; a plugin SIGKILLed in the middle
+ * of an Increase, whose successor sweeps what it half-made; and a host (the runner) SIGKILLed while an instance
+ * exists, whose orphaned plugin must exit by itself. The guests are the Debian test image bootstrapped by Ignition
+ * through fw_cfg, as Flatcar would be.
  */
 class FleetingLibvirtIT {
     private static final Path PLUGIN = Path.of("../adapter-fleeting/target/fleeting-plugin-libvirt");
@@ -40,7 +34,6 @@ class FleetingLibvirtIT {
     private static final Duration DEADLINE = Duration.ofMinutes(15);
 
     private static LibvirtHost host;
-    private static Path client;
 
     @TempDir
     Path dir;
@@ -48,7 +41,7 @@ class FleetingLibvirtIT {
     @BeforeAll
     static void prepare() throws Exception {
         host = LibvirtHost.prepare();
-        client = GoFleetingClient.binary();
+        FleetingHost.peers();
     }
 
     /** The Go plugin's documented keys, adapted to this host; "sbx-it-fleet-*" names every domain and volume. */
@@ -61,34 +54,28 @@ class FleetingLibvirtIT {
     }
 
     @Test
-    void twoInstancesRunAcceptTheReturnedCredentialsAndLeaveNothingBehind() throws Exception {
+    void twoInstancesRunCommandsThroughFleetingsConnectorAndLeaveNothingBehind() throws Exception {
         String prefix = "sbx-it-fleet-a";
         Path log = dir.resolve("host.log");
-        List<JsonNode> infos = new ArrayList<>();
-        try (GoFleetingClient go = GoFleetingClient.start(client, "lifecycle", PLUGIN, pluginConfig(prefix), key(), log, DEADLINE)) {
-            assertEquals(2, go.until("increase").path("succeeded").asInt(), go.seen().toString());
-            JsonNode running = go.until("running");
+        try (FleetingHost runner = FleetingHost.start("lifecycle", PLUGIN, pluginConfig(prefix), key(), log, DEADLINE)) {
+            assertEquals(2, runner.until("increase").path("succeeded").asInt(), runner.seen().toString());
+            JsonNode running = runner.until("running");
             System.out.printf("both instances running (SSH ready) %d s after Increase%n", running.path("seconds").asInt());
-            infos.add(go.until("connectinfo"));
-            infos.add(go.until("connectinfo"));
-            go.until("waiting");
-            for (JsonNode info : infos) {
-                assertEquals("core", info.path("username").asText());
+            for (int i = 0; i < 2; i++) {
+                JsonNode info = runner.until("connectinfo");
                 String id = info.path("id").asText();
                 assertTrue(id.startsWith(prefix + "-"), id);
-                SshPrivateKey key = SshPrivateKey.parse(Secret.of(info.path("key").asText()), null, "ConnectInfo of " + id);
-                SshTarget target = new SshTarget(info.path("internal_addr").asText(), info.path("port").asInt(22), "core",
-                        new Credential.PrivateKey(key), HostKeyPolicy.insecure("ConnectInfo carries no host key"));
-                try (SshSession ssh = SshSession.connect(target, SshOptions.DEFAULT)) {
-                    assertEquals(id, ssh.execForText("hostname").strip(), "the login reached the instance ConnectInfo named");
-                    assertEquals("core", ssh.execForText("id -un").strip()); // Flatcar's own user: its sudo rights are the image's
-                }
+                assertEquals("core", info.path("username").asText());
+                assertTrue(info.path("has_key").asBoolean(), "ConnectInfo hands back the connector key");
+                JsonNode run = runner.until("run");
+                assertEquals(id, run.path("id").asText());
+                List<String> out = run.path("stdout").asText().lines().toList();
+                assertEquals(List.of(id, host.kernelRelease(), "core"), out, "hostname, uname -r and id -un of the instance ConnectInfo named");
             }
-            go.proceed();
-            assertEquals(2, go.until("decrease").path("succeeded").size());
-            go.until("drained");
-            assertTrue(go.until("kill").path("exited").asBoolean());
-            assertEquals(0, go.waitFor(Duration.ofMinutes(1)), go.seen() + "\n" + Files.readString(log));
+            assertEquals(2, runner.until("decrease").path("succeeded").size());
+            runner.until("drained");
+            runner.until("kill");
+            assertEquals(0, runner.waitFor(Duration.ofMinutes(1)), runner.seen() + "\n" + Files.readString(log));
         } finally {
             System.out.print(tail(log));
         }
@@ -99,22 +86,55 @@ class FleetingLibvirtIT {
     void aPluginKilledDuringIncreaseIsSweptByItsSuccessor() throws Exception {
         String prefix = "sbx-it-fleet-k";
         Path log = dir.resolve("host.log");
-        try (GoFleetingClient go = GoFleetingClient.start(client, "crash", PLUGIN, pluginConfig(prefix), key(), log, DEADLINE)) {
-            long pid = go.until("start").path("pid").asLong();
-            go.until("increasing");
+        try (FleetingHost runner = FleetingHost.start("crash", PLUGIN, pluginConfig(prefix), key(), log, DEADLINE)) {
+            runner.until("init");
+            ProcessHandle plugin = runner.plugins().get(0);
+            runner.until("increasing");
             // Kill as soon as the first piece of an instance exists: an overlay volume, before any domain is whole.
             Poll.until("the plugin creates the first overlay", Duration.ofMinutes(2), () -> hasFileOf(host.poolDir(), prefix));
-            new ProcessBuilder("kill", "-KILL", Long.toString(pid)).start().waitFor();
-            JsonNode increase = go.until("increase");
+            new ProcessBuilder("kill", "-KILL", Long.toString(plugin.pid())).start().waitFor();
+            JsonNode increase = runner.until("increase");
             System.out.println("Increase after SIGKILL: " + increase);
             System.out.println("left by the killed plugin: " + host.leftovers(prefix).strip().replace('\n', ' '));
-            JsonNode found = go.until("found");
+            JsonNode found = runner.until("found");
             assertEquals(0, found.path("instances").size(), "the successor swept the older generation at Init: " + found);
-            assertTrue(go.until("kill").path("exited").asBoolean());
-            assertEquals(0, go.waitFor(Duration.ofMinutes(1)), go.seen() + "\n" + Files.readString(log));
+            runner.until("kill");
+            assertEquals(0, runner.waitFor(Duration.ofMinutes(1)), runner.seen() + "\n" + Files.readString(log));
             assertTrue(Files.readString(log).contains("start-up sweep"), "the successor says what it swept");
         } finally {
             System.out.print(tail(log));
+        }
+        assertNothingLeft(prefix);
+    }
+
+    /**
+     * A runner SIGKILLed while its plugin has an instance never calls Shutdown: the plugin notices that its parent
+     * is gone and exits by itself (orphaned plugins that keep scaling are a known runner pain point), and the next
+     * plugin's start-up sweeps what it left.
+     */
+    @Test
+    void aPluginWhoseRunnerIsKilledExitsByItselfAndItsInstanceIsSwept() throws Exception {
+        String prefix = "sbx-it-fleet-o";
+        Path log = dir.resolve("host.log");
+        Path config = pluginConfig(prefix);
+        try (FleetingHost runner = FleetingHost.start("orphan", PLUGIN, config, key(), log, DEADLINE)) {
+            runner.until("init");
+            ProcessHandle plugin = runner.plugins().get(0);
+            runner.until("reported");
+            runner.until("waiting");
+            runner.process().destroyForcibly(); // SIGKILL: no Shutdown, no Kill, as a crashed runner
+            Poll.until("the orphaned plugin exits by itself", Duration.ofSeconds(30), () -> !plugin.isAlive());
+            System.out.println("left by the orphaned plugin: " + host.leftovers(prefix).strip().replace('\n', ' '));
+        } finally {
+            System.out.print(tail(log));
+        }
+        Path successorLog = dir.resolve("successor.log");
+        try (FleetingHost successor = FleetingHost.start("sweep", PLUGIN, config, key(), successorLog, DEADLINE)) {
+            assertEquals(0, successor.until("found").path("instances").size(), "the successor swept the orphan's instance at Init");
+            successor.until("kill");
+            assertEquals(0, successor.waitFor(Duration.ofMinutes(1)), successor.seen() + "\n" + Files.readString(successorLog));
+        } finally {
+            System.out.print(tail(successorLog));
         }
         assertNothingLeft(prefix);
     }
