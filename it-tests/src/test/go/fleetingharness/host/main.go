@@ -12,6 +12,8 @@
 //	sweep      Init, Update (what the start-up found), Decrease of all, Update until none is left, Shutdown
 //	orphan     Init, Increase(1), Update until the instance is reported, then blocks: the caller SIGKILLs this
 //	           process (as a crashed runner) and watches the plugin go away by itself
+//	jobs       job scripts (-job, repeatable) one after another through taskscaler, as the instance executor
+//	           runs jobs with capacity_per_instance = 1 and max_use_count = 1 (jobs.go)
 //	automtls   go-plugin's AutoMTLS with fleeting's handshake, calls made from the fleeting module's own
 //	           registered descriptor (fleeting.RunPlugin never turns AutoMTLS on)
 package main
@@ -52,6 +54,11 @@ func fail(step string, err error) {
 	os.Exit(1)
 }
 
+type scriptList []string
+
+func (s *scriptList) String() string     { return strings.Join(*s, "\n---\n") }
+func (s *scriptList) Set(v string) error { *s = append(*s, v); return nil }
+
 type host struct {
 	plugin   string
 	config   []byte
@@ -69,6 +76,8 @@ func main() {
 	instances := flag.Int("instances", 2, "how many instances lifecycle asks for")
 	command := flag.String("command", "hostname; uname -r; id -un", "what lifecycle runs on each instance")
 	deadline := flag.Duration("deadline", 3*time.Minute, "limit for the whole scenario")
+	var scripts scriptList
+	flag.Var(&scripts, "job", "a job's bash script for the jobs scenario (repeatable)")
 	flag.Parse()
 
 	config, err := os.ReadFile(*configPath)
@@ -101,6 +110,8 @@ func main() {
 		orphan(ctx, h)
 	case "automtls":
 		autoMTLS(ctx, h)
+	case "jobs":
+		jobs(ctx, h, scripts)
 	default:
 		fail("setup", fmt.Errorf("unknown scenario %q", *scenario))
 	}

@@ -20,7 +20,7 @@ import java.util.List;
  * one JSON line on its stdout, read here as it comes; its own and the plugin's log (re-logged by go-plugin) go to
  * {@code log}.
  */
-final class FleetingHost implements AutoCloseable {
+public final class FleetingHost implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Process process;
     private final BufferedReader steps;
@@ -37,7 +37,7 @@ final class FleetingHost implements AutoCloseable {
      * The directory of the Go peers ({@code host}, {@code descriptor}, {@code fleeting-plugin-dummy}), built once
      * and cached by the script under /var/cache/sandboxer (the first build downloads the modules: about a minute).
      */
-    static synchronized Path peers() {
+    public static synchronized Path peers() {
         if (peers == null) {
             peers = Path.of(LibvirtHost.run(Path.of("scripts/build-go-peers.sh").toAbsolutePath().toString()).strip());
         }
@@ -50,7 +50,7 @@ final class FleetingHost implements AutoCloseable {
     }
 
     /** Runs {@code scenario} against {@code plugin}; {@code extra} are more host flags (e.g. -instances 1). */
-    static FleetingHost start(String scenario, Path plugin, Path config, Path key, Path log, Duration deadline, String... extra)
+    public static FleetingHost start(String scenario, Path plugin, Path config, Path key, Path log, Duration deadline, String... extra)
             throws IOException {
         List<String> command = new ArrayList<>(List.of(peers().resolve("host").toString(), "-scenario", scenario,
                 "-deadline", deadline.toSeconds() + "s", "-plugin", plugin.toAbsolutePath().normalize().toString(), "-config", config.toString(),
@@ -78,7 +78,7 @@ final class FleetingHost implements AutoCloseable {
      * Reads steps up to and including {@code name}; fails on a step with an error (except Increase's, which the
      * crash scenario expects) or when the host exits first.
      */
-    JsonNode until(String name) {
+    public JsonNode until(String name) {
         for (JsonNode step = next(); step != null; step = next()) {
             boolean failed = step.has("error");
             if (failed && !"increase".equals(step.path("step").asText())) {
@@ -101,11 +101,11 @@ final class FleetingHost implements AutoCloseable {
         return process.children().toList();
     }
 
-    List<JsonNode> seen() {
+    public List<JsonNode> seen() {
         return List.copyOf(seen);
     }
 
-    int waitFor(Duration limit) throws InterruptedException {
+    public int waitFor(Duration limit) throws InterruptedException {
         while (next() != null) {
             // drain the remaining steps into seen
         }

@@ -82,6 +82,44 @@ class FleetingLibvirtIT {
         assertNothingLeft(prefix);
     }
 
+    /**
+     * Jobs as GitLab Runner's instance executor runs them, through taskscaler (the runner's scaling layer) with
+     * capacity_per_instance = 1, max_use_count = 1, idle_count = 0 and delete_instances_on_shutdown: each job
+     * reserves and acquires a slot, which makes the plugin create an instance and taskscaler wait until Update
+     * reports it running; its script runs over fleeting's SSH connector; its release retires the instance. A failing
+     * job's exit code comes back; the second job gets a fresh instance; nothing is left after the runner stops.
+     */
+    @Test
+    void jobsThroughTaskscalerEachGetAFreshInstanceAndNothingIsLeft() throws Exception {
+        String prefix = "sbx-it-fleet-j";
+        Path log = dir.resolve("host.log");
+        try (FleetingHost runner = FleetingHost.start("jobs", PLUGIN, pluginConfig(prefix), key(), log, DEADLINE,
+                "-job", "hostname; uname -r; id -un", "-job", "hostname; echo 'the build failed' >&2; exit 3")) {
+            runner.until("taskscaler");
+            JsonNode passing = runner.until("job");
+            JsonNode failing = runner.until("job");
+            JsonNode shutdown = runner.until("shutdown");
+            runner.until("kill");
+            assertEquals(0, runner.waitFor(Duration.ofMinutes(1)), runner.seen() + "\n" + Files.readString(log));
+
+            String first = passing.path("instance").asText();
+            assertTrue(first.startsWith(prefix + "-"), first);
+            assertEquals(0, passing.path("exit_code").asInt(), passing.toString());
+            assertEquals(List.of(first, host.kernelRelease(), "core"), passing.path("stdout").asText().lines().toList());
+            assertEquals(3, failing.path("exit_code").asInt(), "the job's exit code reaches the runner: " + failing);
+            assertTrue(failing.path("stderr").asText().contains("the build failed"), failing.toString());
+            String second = failing.path("instance").asText();
+            assertTrue(!second.equals(first) && second.startsWith(prefix + "-"), "max_use_count 1: a fresh instance for the second job");
+            assertEquals(second, failing.path("stdout").asText().strip(), "the job ran on the instance it acquired");
+            System.out.printf("instance-executor style jobs: ask -> ready %.1f s, job done %.1f s; %.1f s, %.1f s; shutdown %.1f s%n",
+                    passing.path("acquire_seconds").asDouble(), passing.path("seconds").asDouble(), failing.path("acquire_seconds").asDouble(),
+                    failing.path("seconds").asDouble(), shutdown.path("seconds").asDouble());
+        } finally {
+            System.out.print(tail(log));
+        }
+        assertNothingLeft(prefix);
+    }
+
     @Test
     void aPluginKilledDuringIncreaseIsSweptByItsSuccessor() throws Exception {
         String prefix = "sbx-it-fleet-k";
