@@ -23,7 +23,7 @@ final class CleanupCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         RunnerEnvironment env = RunnerEnvironment.current();
-        String name = JobIdentity.from(env).sandboxName(driver.namePrefix);
+        String name = JobIdentity.from(env).sandboxName(driver.prefix());
         try (SandboxProvider provider = driver.open(driver.settings())) {
             boolean deleted = provider.delete(name);
             System.err.println("[sandboxer] " + (deleted ? "deleted sandbox " + name : "nothing to clean up for " + name));

@@ -30,8 +30,8 @@ final class ConfigCommand implements Callable<Integer> {
         out.put("builds_dir", buildsDir != null ? buildsDir : windows ? "C:/builds" : "/builds");
         out.put("cache_dir", cacheDir != null ? cacheDir : windows ? "C:/cache" : "/cache");
         out.put("builds_dir_is_shared", false);
-        if (env.job("CI_JOB_ID").isPresent()) {
-            out.put("hostname", JobIdentity.from(env).sandboxName(driver.namePrefix));
+        if (env.runner(JobIdentity.RESPONSE_FILE).isPresent()) { // a manual `config` without a job still prints the rest
+            out.put("hostname", JobIdentity.from(env).sandboxName(driver.prefix()));
         }
         out.putObject("driver").put("name", "sandboxer").put("version", SandboxerCli.version());
         out.put("shell", shell);

@@ -22,8 +22,25 @@ final class DriverConfig {
     String backend;
     @Option(names = "--namespace", defaultValue = "${env:KUBEVIRT_NAMESPACE}", description = "KubeVirt namespace (env KUBEVIRT_NAMESPACE).")
     String namespace;
-    @Option(names = "--name-prefix", defaultValue = "sandboxer", description = "Prefix of sandbox names (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--name-prefix", defaultValue = "sandboxer",
+            description = "Prefix of sandbox names: lowercase letters, digits and '-', starting with a letter, at most 29 characters (default: ${DEFAULT-VALUE}).")
     String namePrefix;
+
+    /** Room for "-j", a 19-digit job id, "-" and 12 hex digits within a 63-character DNS label. */
+    static final int MAX_PREFIX_LENGTH = 29;
+    private static final java.util.regex.Pattern PREFIX = java.util.regex.Pattern.compile("[a-z]([a-z0-9-]*[a-z0-9])?");
+
+    /**
+     * The validated name prefix, the same check in every stage: a name becomes a domain, a volume, a file under
+     * state_dir and a Kubernetes object, so a prefix that one stage would refuse is refused by all of them.
+     */
+    String prefix() {
+        if (namePrefix == null || namePrefix.length() > MAX_PREFIX_LENGTH || !PREFIX.matcher(namePrefix).matches()) {
+            throw new StageException("--name-prefix \"" + namePrefix + "\" is not allowed: use lowercase letters, digits and '-', starting with a "
+                    + "letter and not ending with '-', at most " + MAX_PREFIX_LENGTH + " characters");
+        }
+        return namePrefix;
+    }
 
     ObjectNode settings() {
         ObjectNode json;

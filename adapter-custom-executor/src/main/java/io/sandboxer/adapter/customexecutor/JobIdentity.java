@@ -1,32 +1,66 @@
 package io.sandboxer.adapter.customexecutor;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * The sandbox name of a job, the same in every stage process: derived from runner, project, concurrency slot and
- * job id (never from a clock: the KubeVirt Go tool's per-process timestamp made run and cleanup miss the VM).
- * {@code <prefix>-j<job id>-<12 hex of a SHA-256 over the length-prefixed parts>}: readable, a DNS label, and
- * distinct for every combination.
+ * The sandbox name of a job, the same in every stage process: derived from the GitLab instance, project and job id
+ * of the runner's job response, never from a clock (the KubeVirt Go tool's per-process timestamp made run and
+ * cleanup miss the VM) and never from {@code CUSTOM_ENV_*}: a job's own variables override those, so a job that set
+ * {@code CI_JOB_ID} to another job's id would reach that job's sandbox. {@code JOB_RESPONSE_FILE} (GitLab Runner
+ * 14.1 and later) is written by the runner from what GitLab sent; a job cannot change it. A job id is unique within
+ * its GitLab instance, and a retry is a new job. {@code <prefix>-j<job id>-<12 hex of a SHA-256 over the
+ * length-prefixed parts>}: readable, a DNS label, and distinct for every combination.
  */
-record JobIdentity(String runnerId, String projectId, String concurrentProjectId, String jobId) {
+record JobIdentity(String instance, String projectId, String jobId) {
+    static final String RESPONSE_FILE = "JOB_RESPONSE_FILE";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     static JobIdentity from(RunnerEnvironment env) {
-        String job = env.job("CI_JOB_ID").orElseThrow(() -> new StageException(
-                "CUSTOM_ENV_CI_JOB_ID is not set: run sandboxer from GitLab Runner's custom executor, or set it for a manual run"));
-        return new JobIdentity(env.job("CI_RUNNER_ID").orElse("0"), env.job("CI_PROJECT_ID").orElse("0"),
-                env.job("CI_CONCURRENT_PROJECT_ID").orElse("0"), job);
+        String file = env.runner(RESPONSE_FILE).orElseThrow(() -> new StageException(RESPONSE_FILE + " is not set: sandboxer takes the job's "
+                + "identity from the runner's job response (GitLab Runner 14.1 or later sets it for every stage). For a manual run, write "
+                + "{\"id\": <job id>, \"job_info\": {\"project_id\": <project id>}} to a file and point " + RESPONSE_FILE + " at it"));
+        String json;
+        try {
+            json = Files.readString(Path.of(file), StandardCharsets.UTF_8);
+        } catch (IOException | RuntimeException e) {
+            throw new StageException(RESPONSE_FILE + "=" + file + " cannot be read: " + e.getMessage(), e);
+        }
+        return fromResponse(json, RESPONSE_FILE + " " + file);
+    }
+
+    /** Reads only the identifying fields; the response also holds the job token, which never leaves this method. */
+    static JobIdentity fromResponse(String json, String source) {
+        JsonNode response;
+        try {
+            response = JSON.readTree(json);
+        } catch (IOException e) {
+            throw new StageException(source + " is not the runner's job response: not JSON");
+        }
+        if (response == null || !response.isObject()) {
+            throw new StageException(source + " is not the runner's job response: not a JSON object");
+        }
+        JsonNode id = response.path("id");
+        if (!id.canConvertToLong() || !id.isIntegralNumber() || id.asLong() <= 0) {
+            throw new StageException(source + ": \"id\" must be the job's id, a positive whole number; it is "
+                    + (id.isMissingNode() ? "missing" : id.getNodeType().name().toLowerCase(java.util.Locale.ROOT)));
+        }
+        JsonNode info = response.path("job_info");
+        JsonNode project = info.path("project_id");
+        String projectId = project.isIntegralNumber() ? Long.toString(project.asLong()) : "0";
+        String instance = info.path("instance_uuid").asText(info.path("instance_id").asText(""));
+        return new JobIdentity(instance, projectId, Long.toString(id.asLong()));
     }
 
     String sandboxName(String prefix) {
-        String digest = digest(runnerId, projectId, concurrentProjectId, jobId).substring(0, 12);
-        String readable = jobId.replaceAll("[^0-9a-z]", "");
-        if (readable.length() > 20) {
-            readable = readable.substring(readable.length() - 20);
-        }
-        return prefix + "-j" + readable + "-" + digest;
+        return prefix + "-j" + jobId + "-" + digest(instance, projectId, jobId).substring(0, 12);
     }
 
     private static String digest(String... parts) {

@@ -84,7 +84,7 @@ final class PrepareCommand implements Callable<Integer> {
         };
         Duration budget = Durations.parse("--timeout", timeout);
         Duration dial = Durations.parse("--dial-timeout", dialTimeout);
-        String name = JobIdentity.from(env).sandboxName(driver.namePrefix);
+        String name = JobIdentity.from(env).sandboxName(driver.prefix());
 
         ObjectNode settings = driver.settings();
         String backend = DriverConfig.backendName(settings);
@@ -159,7 +159,7 @@ final class PrepareCommand implements Callable<Integer> {
                     .architecture(defaults.architecture(env))
                     .resources(defaults.resources(env))
                     .ttl(defaults.ttl(env))
-                    .labels(Map.of("sandboxer.io/job-id", env.job("CI_JOB_ID").orElse("unknown").replaceAll("[^A-Za-z0-9_.-]", "")))
+                    .labels(Map.of("sandboxer.io/job-id", JobIdentity.from(env).jobId()))
                     .bootstrap(bootstrap)
                     .access(new SandboxAccess(os, ConnectProtocol.SSH, sshPort, sshUser, credential))
                     .build();

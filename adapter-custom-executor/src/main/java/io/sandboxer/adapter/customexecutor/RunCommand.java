@@ -53,7 +53,7 @@ final class RunCommand implements Callable<Integer> {
         if (!Files.isReadable(script)) {
             throw new StageException("script " + script + " cannot be read");
         }
-        String name = JobIdentity.from(env).sandboxName(driver.namePrefix);
+        String name = JobIdentity.from(env).sandboxName(driver.prefix());
         ConnectInfo info;
         try (SandboxProvider provider = driver.open(driver.settings())) {
             if (provider.get(name).isEmpty()) {

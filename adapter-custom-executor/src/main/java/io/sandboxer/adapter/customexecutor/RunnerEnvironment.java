@@ -26,7 +26,18 @@ record RunnerEnvironment(Map<String, String> env) {
         return Optional.ofNullable(env.get("BUILD_EXIT_CODE_FILE")).filter(s -> !s.isBlank());
     }
 
-    /** A job variable: {@code job("CI_JOB_ID")} reads {@code CUSTOM_ENV_CI_JOB_ID}. */
+    /**
+     * A value the runner itself sets (never a {@code CUSTOM_ENV_} name, which jobs control), such as
+     * {@code JOB_RESPONSE_FILE}.
+     */
+    Optional<String> runner(String name) {
+        if (name.startsWith(JOB_PREFIX)) {
+            throw new IllegalArgumentException(name + " is a job variable, not the runner's");
+        }
+        return Optional.ofNullable(env.get(name)).filter(s -> !s.isBlank());
+    }
+
+    /** A job variable: {@code job("CI_JOB_ID")} reads {@code CUSTOM_ENV_CI_JOB_ID}. Jobs control these: never identity. */
     Optional<String> job(String name) {
         return Optional.ofNullable(env.get(JOB_PREFIX + name)).map(String::strip).filter(s -> !s.isEmpty());
     }

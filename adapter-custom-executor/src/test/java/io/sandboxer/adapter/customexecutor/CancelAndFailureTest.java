@@ -122,6 +122,26 @@ class CancelAndFailureTest {
         assertTrue(badFlag.stderr().contains("--shell tcsh is not supported"), badFlag.stderr());
     }
 
+    /**
+     * A stage cannot be pointed elsewhere: a traversing name prefix is refused by cleanup as by prepare, and
+     * without the runner's job response no stage guesses an identity from job variables; nothing is touched.
+     */
+    @Test
+    void noStageActsOnAGuessedOrForeignName() throws Exception {
+        Path config = MockCluster.config(client, dir);
+        RunnerEmulator runner = new RunnerEmulator(dir.resolve("job"), "2005");
+        for (String stage : new String[] {"prepare", "cleanup"}) {
+            RunnerEmulator.Result traversal = runner.stage(stage, "--config", config.toString(), "--name-prefix", "../etc");
+            assertEquals(2, traversal.exitCode(), stage + ": " + traversal.stderr());
+            assertTrue(traversal.stderr().contains("--name-prefix \"../etc\" is not allowed"), traversal.stderr());
+        }
+        RunnerEmulator.Result noResponse = new RunnerEmulator(dir.resolve("job2"), "2006").withoutHostEnvironment("JOB_RESPONSE_FILE")
+                .stage("cleanup", "--config", config.toString());
+        assertEquals(2, noResponse.exitCode(), noResponse.stderr());
+        assertTrue(noResponse.stderr().contains("JOB_RESPONSE_FILE is not set"), noResponse.stderr());
+        assertEquals(0, client.secrets().inNamespace("ci").list().getItems().size(), "no Secret was made");
+    }
+
     @Test
     void afterASigkilledPrepareGcRemovesTheExpiredSandboxAndDryRunOnlyReports() throws Exception {
         Path config = MockCluster.config(client, dir);

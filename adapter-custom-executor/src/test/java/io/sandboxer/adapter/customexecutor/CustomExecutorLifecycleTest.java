@@ -38,8 +38,7 @@ class CustomExecutorLifecycleTest {
         }
         Path config = MockCluster.config(client, dir);
         RunnerEmulator runner = new RunnerEmulator(dir.resolve("job"), "1001");
-        String name = JobIdentity.from(new RunnerEnvironment(java.util.Map.of("CUSTOM_ENV_CI_JOB_ID", "1001", "CUSTOM_ENV_CI_RUNNER_ID", "7",
-                "CUSTOM_ENV_CI_PROJECT_ID", "42", "CUSTOM_ENV_CI_CONCURRENT_PROJECT_ID", "0"))).sandboxName("sandboxer");
+        String name = MockCluster.name("1001");
 
         try (FakeVirtController controller = new FakeVirtController(client, "ci", i -> "127.0.0.1");
                 GuestEmulator guest = new GuestEmulator(client, "ci", name + "-bootstrap", sshPort, dir.resolve("guest"))) {
@@ -130,11 +129,12 @@ class CustomExecutorLifecycleTest {
 
     @Test
     void theIdentityIsDeterministicAndDistinct() {
-        var a = new JobIdentity("7", "42", "0", "1001");
-        assertEquals(a.sandboxName("sandboxer"), new JobIdentity("7", "42", "0", "1001").sandboxName("sandboxer"));
-        assertFalse(a.sandboxName("sandboxer").equals(new JobIdentity("7", "42", "1", "1001").sandboxName("sandboxer")));
-        assertFalse(new JobIdentity("7", "421", "0", "001").sandboxName("x").equals(new JobIdentity("7", "42", "10", "01").sandboxName("x")),
-                "length-prefixed parts cannot collide by shifting digits");
+        var a = new JobIdentity("", "42", "1001");
+        assertEquals(a.sandboxName("sandboxer"), new JobIdentity("", "42", "1001").sandboxName("sandboxer"));
+        assertFalse(a.sandboxName("sandboxer").equals(new JobIdentity("other-instance", "42", "1001").sandboxName("sandboxer")));
+        String shifted = new JobIdentity("4", "21", "1").sandboxName("x");
+        String unshifted = new JobIdentity("42", "1", "1").sandboxName("x");
+        assertFalse(shifted.equals(unshifted), "length-prefixed parts cannot collide by shifting digits: " + shifted);
         assertTrue(a.sandboxName("sandboxer").matches("^sandboxer-j1001-[0-9a-f]{12}$"), a.sandboxName("sandboxer"));
     }
 }

@@ -4,7 +4,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 
 /** Settings files that point the driver at the fabric8 mock server, as a runner's --config would. */
 final class MockCluster {
@@ -20,8 +19,7 @@ final class MockCluster {
     }
 
     static String name(String jobId) {
-        return JobIdentity.from(new RunnerEnvironment(Map.of("CUSTOM_ENV_CI_JOB_ID", jobId, "CUSTOM_ENV_CI_RUNNER_ID", "7",
-                "CUSTOM_ENV_CI_PROJECT_ID", "42", "CUSTOM_ENV_CI_CONCURRENT_PROJECT_ID", "0"))).sandboxName("sandboxer");
+        return new JobIdentity("", "42", jobId).sandboxName("sandboxer"); // what RunnerEmulator's job response says
     }
 
     static int freePort() throws IOException {

@@ -41,7 +41,9 @@ public final class RunnerEmulator {
         env.put("SYSTEM_FAILURE_EXIT_CODE", "2");
         env.put("BUILD_EXIT_CODE_FILE", jobDir.resolve("build_exit_code").toString());
         Path response = jobDir.resolve("response.json");
-        Files.writeString(response, "{\"id\": " + jobId + ", \"token\": \"job-token-never-logged\"}");
+        // The runner writes the whole job payload, 0600; sandboxer reads its identity from it.
+        Files.writeString(response, "{\"id\": " + jobId + ", \"token\": \"job-token-never-logged\", \"job_info\": {\"project_id\": 42, "
+                + "\"project_name\": \"demo\"}}");
         env.put("JOB_RESPONSE_FILE", response.toString());
         job("CI_JOB_ID", jobId);
         job("CI_RUNNER_ID", "7");
@@ -51,6 +53,12 @@ public final class RunnerEmulator {
 
     public RunnerEmulator job(String name, String value) {
         env.put("CUSTOM_ENV_" + name, value);
+        return this;
+    }
+
+    /** Removes a variable the runner would set, as an older runner or a manual run would leave it out. */
+    public RunnerEmulator withoutHostEnvironment(String name) {
+        env.remove(name);
         return this;
     }
 
