@@ -20,7 +20,7 @@ final class CaptureInterceptors {
     private CaptureInterceptors() {
     }
 
-    /** Records each request of a known method (re-serialised: unknown fields survive in proto3) and then serves it. */
+    /** Records each request of a known method with its schema (unknown fields survive in proto3) and then serves it. */
     static ServerInterceptor knownMethods(CaptureLog log) {
         return new ServerInterceptor() {
             @Override
@@ -29,8 +29,11 @@ final class CaptureInterceptors {
                 return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
                     @Override
                     public void onMessage(Q message) {
-                        byte[] raw = message instanceof com.google.protobuf.MessageLite m ? m.toByteArray() : new byte[0];
-                        log.record(method, raw, "served");
+                        if (message instanceof com.google.protobuf.Message m) {
+                            log.record(method, m, "served");
+                        } else {
+                            log.record(method, new byte[0], "served (not a protobuf message)");
+                        }
                         super.onMessage(message);
                     }
                 };

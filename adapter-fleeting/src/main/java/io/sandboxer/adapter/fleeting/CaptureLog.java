@@ -4,33 +4,48 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
+import com.google.protobuf.Descriptors.EnumValueDescriptor;
+import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
 import com.google.protobuf.UnknownFieldSet;
 import io.sandboxer.adapter.fleeting.logging.HclogFormat;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Capture mode: each gRPC call the host makes is written to a file as the full method name and the request's raw
- * protobuf fields (number, wire type, value, nested messages decoded where they parse), so an operator with a
- * real runner can confirm or correct fleeting.proto in one run. Raw protobuf carries no field names, so secrets
- * cannot be recognised by name: text is shown only when it is JSON (keys that look secret redacted), a known
- * connector word, a number or an instance name; PEM blocks and any other text appear as their length only.
+ * Capture mode: each gRPC call the host makes is written to a file with its full method name and the request's
+ * fields, so an operator can see in one run on a runner host what the runner sends. Secrets are redacted by what a
+ * field means, never by what its value looks like (a password "core" or "123456" is still a password):
+ * <ul>
+ *   <li>a request of a method in fleeting.proto is decoded with its schema: field numbers, names and values, except
+ *       the connector's {@code password} and {@code key}, shown as their length, and the {@code plugin_config}
+ *       JSON, whose secret-looking keys are redacted; fields the schema does not know (a newer runner) are listed
+ *       as raw numbers and wire types, their bytes by length only;</li>
+ *   <li>a method the schema does not know is recorded the same way as raw fields: numbers, wire types, varints,
+ *       and the length of every byte string, whose meaning (and so whether it is secret) is unknown.</li>
+ * </ul>
  * The file is created 0600.
  */
 final class CaptureLog implements AutoCloseable {
     private static final Pattern SECRET_KEY = Pattern.compile("(?i)pass|secret|token|private|credential|key");
+    /** Fields of fleeting.proto that carry credentials. */
+    private static final Set<String> SECRET_FIELDS = Set.of("proto.ConnectorConfig.password", "proto.ConnectorConfig.key");
+    /** Fields of fleeting.proto that carry the plugin_config JSON. */
+    private static final Set<String> CONFIG_FIELDS = Set.of("proto.InitRequest.config");
+    /** A URI with a password in its user part, such as {@code qemu+ssh://user:pw@host/system}. */
+    private static final Pattern URI_PASSWORD = Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*://[^/@:]*):[^/@]*@");
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Writer out;
 
@@ -45,18 +60,75 @@ final class CaptureLog implements AutoCloseable {
         }
     }
 
+    /** A request of a method the schema knows. */
+    synchronized void record(String fullMethodName, Message request, String outcome) {
+        write(fullMethodName, request.getSerializedSize(), outcome, describe(request, "  "));
+    }
+
+    /** A request of a method the schema does not know: raw fields only. */
     synchronized void record(String fullMethodName, byte[] request, String outcome) {
+        write(fullMethodName, request.length, outcome, describeRaw(ByteString.copyFrom(request), "  "));
+    }
+
+    private void write(String fullMethodName, int size, String outcome, String fields) {
         try {
-            out.write("=== " + HclogFormat.TIMESTAMP.format(Instant.now()) + " " + fullMethodName + " (" + request.length + " bytes) -> " + outcome + "\n");
-            out.write(describe(ByteString.copyFrom(request), "  "));
+            out.write("=== " + HclogFormat.TIMESTAMP.format(Instant.now()) + " " + fullMethodName + " (" + size + " bytes) -> " + outcome + "\n");
+            out.write(fields);
             out.flush();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    /** The fields of a message, one per line: {@code <number> <wire type>: <value>}, nested messages indented. */
-    static String describe(ByteString bytes, String indent) {
+    /** One line per set field, {@code <number> <name>: <value>}, nested messages indented; unknown fields raw. */
+    static String describe(Message message, String indent) {
+        StringBuilder text = new StringBuilder();
+        for (Map.Entry<FieldDescriptor, Object> entry : message.getAllFields().entrySet()) {
+            FieldDescriptor field = entry.getKey();
+            List<?> values = field.isRepeated() ? (List<?>) entry.getValue() : List.of(entry.getValue());
+            for (Object value : values) {
+                text.append(indent).append(field.getNumber()).append(' ').append(field.getName()).append(": ");
+                if (value instanceof Message nested) {
+                    text.append('\n').append(describe(nested, indent + "    "));
+                } else {
+                    text.append(render(field, value)).append('\n');
+                }
+            }
+        }
+        if (!message.getUnknownFields().asMap().isEmpty()) {
+            text.append(indent).append("fields not in fleeting.proto:\n").append(describeRaw(message.getUnknownFields().toByteString(), indent + "    "));
+        }
+        return text.toString();
+    }
+
+    private static String render(FieldDescriptor field, Object value) {
+        String name = field.getFullName();
+        if (SECRET_FIELDS.contains(name)) {
+            return "<secret, " + size(value) + " bytes>";
+        }
+        if (CONFIG_FIELDS.contains(name)) {
+            String json = ((ByteString) value).toStringUtf8();
+            try {
+                return redact(JSON.readTree(json)).toString();
+            } catch (IOException e) {
+                return "<not JSON, " + json.length() + " chars>";
+            }
+        }
+        if (value instanceof ByteString bytes) {
+            return "<bytes, " + bytes.size() + ">";
+        }
+        if (value instanceof EnumValueDescriptor e) {
+            return e.getName();
+        }
+        return value instanceof String s ? JSON.valueToTree(s).toString() : String.valueOf(value);
+    }
+
+    private static int size(Object value) {
+        return value instanceof ByteString b ? b.size() : value.toString().getBytes(StandardCharsets.UTF_8).length;
+    }
+
+    /** Raw fields: {@code <number> <wire type>: <value>}; varints as numbers, byte strings by length (meaning unknown). */
+    static String describeRaw(ByteString bytes, String indent) {
         UnknownFieldSet fields;
         try {
             fields = UnknownFieldSet.parseFrom(bytes);
@@ -71,53 +143,22 @@ final class CaptureLog implements AutoCloseable {
             f.getFixed32List().forEach(v -> text.append(indent).append(number).append(" fixed32: ").append(v).append('\n'));
             f.getFixed64List().forEach(v -> text.append(indent).append(number).append(" fixed64: ").append(v).append('\n'));
             for (ByteString value : f.getLengthDelimitedList()) {
-                text.append(indent).append(number).append(" bytes(").append(value.size()).append("): ").append(render(value)).append('\n');
-                if (!isText(value) && value.size() > 0) {
-                    String nested = describe(value, indent + "    ");
-                    if (!nested.contains("not a protobuf message")) {
-                        text.append(nested);
-                    }
-                }
+                text.append(indent).append(number).append(" bytes: <").append(value.size()).append(" bytes>\n");
             }
         }
         return text.toString();
     }
-
-    private static String render(ByteString value) {
-        if (!isText(value)) {
-            return "<binary>";
-        }
-        String text = value.toStringUtf8();
-        if (text.contains("-----BEGIN")) {
-            return "<redacted PEM block>";
-        }
-        String trimmed = text.strip();
-        if (trimmed.startsWith("{")) {
-            try {
-                return redact(JSON.readTree(trimmed)).toString();
-            } catch (IOException ignored) {
-                // not JSON after all
-            }
-        }
-        if (SAFE_WORDS.contains(trimmed) || SAFE_SHAPES.matcher(trimmed).matches()) {
-            return JSON.valueToTree(text).toString();
-        }
-        return "<text, " + text.length() + " chars>"; // might be a password: shown by length only
-    }
-
-    /** Values a connector config holds that are never secret, shown as they are. */
-    private static final java.util.Set<String> SAFE_WORDS = java.util.Set.of("linux", "windows", "darwin", "amd64", "arm64", "386", "arm",
-            "ssh", "winrm", "winrm+https", "true", "false", "core", "root");
-    /** Numbers, durations and instance names (prefix-yyyyMMdd-HHmmss-yyyyMMdd-HHmmss-hex). */
-    private static final Pattern SAFE_SHAPES = Pattern.compile("^(\\d+(\\.\\d+)?(ns|us|ms|s|m|h)?|[a-z0-9-]+-\\d{8}-\\d{6}-\\d{8}-\\d{6}-[0-9a-f]{6})$");
 
     private static JsonNode redact(JsonNode node) {
         if (node instanceof ObjectNode object) {
             var names = new java.util.ArrayList<String>();
             object.fieldNames().forEachRemaining(names::add);
             for (String name : names) {
-                if (SECRET_KEY.matcher(name).find() && object.get(name).isValueNode()) {
+                JsonNode value = object.get(name);
+                if (SECRET_KEY.matcher(name).find() && value.isValueNode()) {
                     object.put(name, "<redacted>");
+                } else if (value.isTextual() && URI_PASSWORD.matcher(value.asText()).find()) {
+                    object.put(name, URI_PASSWORD.matcher(value.asText()).replaceFirst("$1:<redacted>@"));
                 } else {
                     redact(object.get(name));
                 }
@@ -126,16 +167,6 @@ final class CaptureLog implements AutoCloseable {
             node.forEach(CaptureLog::redact);
         }
         return node;
-    }
-
-    private static boolean isText(ByteString value) {
-        try {
-            String s = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .decode(value.asReadOnlyByteBuffer()).toString();
-            return s.chars().allMatch(c -> c == '\n' || c == '\r' || c == '\t' || c >= 0x20);
-        } catch (CharacterCodingException e) {
-            return false;
-        }
     }
 
     @Override

@@ -30,7 +30,7 @@ class CaptureModeTest {
     Path dir;
 
     @Test
-    void everyCallIsRecordedWithRawFieldsAndSecretsRedacted() throws Exception {
+    void everyCallIsRecordedWithItsFieldsAndSecretsRedactedByMeaning() throws Exception {
         Path file = dir.resolve("capture.txt");
         InstanceGroupService service = new InstanceGroupService("in-memory", c -> info -> true, BuildInfo.load("t"));
         ByteArrayOutputStream stdout = new ByteArrayOutputStream();
@@ -40,7 +40,7 @@ class CaptureModeTest {
                 PluginClient client = PluginClient.plaintext(stdout.toString(StandardCharsets.UTF_8).strip())) {
             client.group.init(InitRequest.newBuilder()
                     .setConfig(ByteString.copyFromUtf8("{\"provider\": \"in-memory\", \"group\": \"g\", \"max_size\": 2}"))
-                    .setSettings(PluginClient.settings(ConnectorConfig.newBuilder().setUsername("core").setPassword("hunter2")
+                    .setSettings(PluginClient.settings(ConnectorConfig.newBuilder().setUsername("core").setPassword("core")
                             .setKey(ByteString.copyFrom(Files.readAllBytes(Keys.path("openssh_ed25519")))))).build());
 
             // A method fleeting.proto does not know, as a runner with a newer schema would call it.
@@ -54,19 +54,27 @@ class CaptureModeTest {
         String text = Files.readString(file);
         assertTrue(text.contains(" proto.InstanceGroup/Init ("), "the real method name: " + text);
         assertTrue(text.contains("proto.InstanceGroup/Suspend") && text.contains("UNIMPLEMENTED"), text);
-        assertTrue(text.contains("1 bytes(5): <text, 5 chars>") && text.contains("2 varint: 42"), text);
-        assertTrue(text.contains("\"core\"") && text.contains("<text, 7 chars>"), "the user shown, the password by length only: " + text);
-        assertFalse(text.contains("hunter2"), text);
-        assertTrue(text.contains("\"max_size\":2"), "the plugin_config JSON is readable: " + text);
-        assertTrue(text.contains("<redacted PEM block>"), text);
-        assertFalse(text.contains("PRIVATE KEY"), "no key material: " + text);
+        assertTrue(text.contains("1 bytes: <5 bytes>") && text.contains("2 varint: 42"), "an unknown method's fields, raw: " + text);
+        assertFalse(text.contains("hello"), "bytes of unknown meaning are never shown: " + text);
+        assertTrue(text.contains("4 username: \"core\""), "the user shown by name: " + text);
+        // The password equals the user name, a value that looks harmless: redacted because of what the field is.
+        assertTrue(text.contains("5 password: <secret, 4 bytes>"), text);
+        assertTrue(text.contains("6 key: <secret, "), text);
+        assertTrue(text.contains("1 config: {\"provider\":\"in-memory\",\"group\":\"g\",\"max_size\":2}"), "the plugin_config JSON is readable: " + text);
+        assertFalse(text.contains("PRIVATE KEY") || text.contains("OPENSSH"), "no key material: " + text);
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
     }
 
     @Test
-    void jsonSecretsAreRedacted() {
-        String described = CaptureLog.describe(ByteString.copyFrom(new byte[] {0x0a, 0x1c}).concat(
-                ByteString.copyFromUtf8("{\"user\":\"a\",\"password\":\"pw\"}").substring(0, 0x1c)), "");
+    void secretsInThePluginConfigAndUnknownFieldsAreRedacted() {
+        InitRequest request = InitRequest.newBuilder().setConfig(ByteString.copyFromUtf8("{\"user\":\"a\",\"uri\":\"qemu+ssh://root:s3cret@hv1/system\",\"password\":\"pw\"}"))
+                .setUnknownFields(com.google.protobuf.UnknownFieldSet.newBuilder().addField(9, com.google.protobuf.UnknownFieldSet.Field.newBuilder()
+                        .addLengthDelimited(ByteString.copyFromUtf8("new-token-field")).build()).build()).build();
+        String described = CaptureLog.describe(request, "");
         assertTrue(described.contains("\"password\":\"<redacted>\"") && described.contains("\"user\":\"a\""), described);
+        assertTrue(described.contains("fields not in fleeting.proto") && described.contains("9 bytes: <15 bytes>"), described);
+        assertFalse(described.contains("new-token-field"), described);
+        assertTrue(described.contains("qemu+ssh://root:<redacted>@hv1/system"), described);
+        assertFalse(described.contains("s3cret"), described);
     }
 }
