@@ -16,16 +16,18 @@ final class ConfigCommand implements Callable<Integer> {
     String buildsDir;
     @Option(names = "--cache-dir", description = "cache_dir inside the VM (default: /cache, C:/cache with --shell pwsh).")
     String cacheDir;
-    @Option(names = "--shell", defaultValue = "bash", description = "bash or pwsh (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--shell", description = "bash or pwsh: the shell the runner writes job scripts for. Without it, config "
+            + "reports none and the runner keeps its [[runners]] shell (the KubeVirt Go tool's Windows setup passes --shell pwsh "
+            + "to prepare only).")
     String shell;
 
     @Override
     public Integer call() throws Exception {
         RunnerEnvironment env = RunnerEnvironment.current();
-        if (!shell.equals("bash") && !shell.equals("pwsh")) {
+        if (shell != null && !shell.equals("bash") && !shell.equals("pwsh")) {
             throw new StageException("--shell " + shell + " is not supported: use bash or pwsh");
         }
-        boolean windows = shell.equals("pwsh");
+        boolean windows = "pwsh".equals(shell);
         ObjectNode out = new ObjectMapper().createObjectNode();
         out.put("builds_dir", buildsDir != null ? buildsDir : windows ? "C:/builds" : "/builds");
         out.put("cache_dir", cacheDir != null ? cacheDir : windows ? "C:/cache" : "/cache");
@@ -34,7 +36,9 @@ final class ConfigCommand implements Callable<Integer> {
             out.put("hostname", JobIdentity.from(env).sandboxName(driver.prefix()));
         }
         out.putObject("driver").put("name", "sandboxer").put("version", SandboxerCli.version());
-        out.put("shell", shell);
+        if (shell != null) {
+            out.put("shell", shell);
+        }
         System.out.println(new ObjectMapper().writeValueAsString(out));
         return 0;
     }

@@ -29,4 +29,21 @@ class ConfigStageOutputTest {
         assertEquals("sandboxer", new ObjectMapper().readTree(result.stdout()).at("/driver/name").asText(), result.stdout());
         assertTrue(result.stdout().strip().startsWith("{") && result.stdout().strip().endsWith("}"), result.stdout());
     }
+
+    /**
+     * The KubeVirt Go tool's Windows setup passes {@code --shell pwsh} to prepare only ({@code config_args =
+     * ["config"]}): config must then leave the shell to the runner's [[runners]] shell instead of claiming bash, or
+     * the runner would write bash scripts for a Windows guest. With {@code --shell}, config says it.
+     */
+    @Test
+    void configReportsAShellOnlyWhenToldWhichOne() throws Exception {
+        RunnerEmulator runner = new RunnerEmulator(dir.resolve("job"), "3002");
+        var plain = new ObjectMapper().readTree(runner.stage("config").stdout());
+        assertTrue(plain.path("shell").isMissingNode(), "no shell claimed: " + plain);
+        assertEquals("/builds", plain.path("builds_dir").asText());
+        var pwsh = new ObjectMapper().readTree(runner.stage("config", "--shell", "pwsh").stdout());
+        assertEquals("pwsh", pwsh.path("shell").asText());
+        assertEquals("C:/builds", pwsh.path("builds_dir").asText());
+        assertEquals("bash", new ObjectMapper().readTree(runner.stage("config", "--shell", "bash").stdout()).path("shell").asText());
+    }
 }
