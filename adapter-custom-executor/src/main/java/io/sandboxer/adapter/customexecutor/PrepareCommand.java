@@ -28,6 +28,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -51,8 +52,11 @@ final class PrepareCommand implements Callable<Integer> {
     String sshUser;
     @Option(names = "--ssh-port", defaultValue = "22", description = "SSH port in the guest (default: ${DEFAULT-VALUE}).")
     int sshPort;
-    @Option(names = "--ssh-password", description = "A fixed password (else a fresh key per job; a random password is generated too).")
+    @Option(names = "--ssh-password", description = "A fixed password (else a fresh key per job; a random password is generated too). "
+            + "Visible in ps: prefer --ssh-password-file or the runner's environment variable SANDBOXER_SSH_PASSWORD.")
     String sshPassword;
+    @Option(names = "--ssh-password-file", paramLabel = "FILE", description = "A file (mode 0600) holding the fixed password; one trailing newline is ignored.")
+    Path sshPasswordFile;
     @Option(names = "--ssh-private-key-file", description = "A fixed private key (OpenSSH or PEM) instead of a fresh one per job.")
     Path sshPrivateKeyFile;
     @Option(names = "--default-image-pull-policy", description = "KubeVirt containerDisk pull policy.")
@@ -74,8 +78,12 @@ final class PrepareCommand implements Callable<Integer> {
         if (!"ssh".equals(method)) {
             throw new StageException("--method " + method + " is not supported: ssh is the only method");
         }
-        if (sshPassword != null && sshPrivateKeyFile != null) {
-            throw new StageException("give --ssh-password or --ssh-private-key-file, not both");
+        if (sshPort < 1 || sshPort > 65535) {
+            throw new StageException("--ssh-port " + sshPort + " is not a port number: use 1 to 65535");
+        }
+        Optional<Secret> fixedPassword = SshPasswordSource.resolve(sshPassword, sshPasswordFile, env);
+        if (fixedPassword.isPresent() && sshPrivateKeyFile != null) {
+            throw new StageException("give a fixed password or --ssh-private-key-file, not both");
         }
         OsFamily os = switch (shell) {
             case "bash" -> OsFamily.LINUX;
@@ -96,7 +104,7 @@ final class PrepareCommand implements Callable<Integer> {
                 settings.put("image_pull_secret", imagePullSecret);
             }
         }
-        Credential credential = credential(os);
+        Credential credential = credential(os, fixedPassword);
         SandboxSpec spec = spec(env, name, os, credential, backend, settings.path("pool_name").asText(null));
         try (SandboxProvider provider = driver.open(settings)) {
             if (provider.get(name).isPresent()) {
@@ -126,7 +134,7 @@ final class PrepareCommand implements Callable<Integer> {
         }
     }
 
-    private Credential credential(OsFamily os) {
+    private Credential credential(OsFamily os, Optional<Secret> fixedPassword) {
         if (sshPrivateKeyFile != null) {
             try {
                 return new Credential.PrivateKey(SshPrivateKey.load(sshPrivateKeyFile, null));
@@ -134,8 +142,8 @@ final class PrepareCommand implements Callable<Integer> {
                 throw new StageException("--ssh-private-key-file: " + e.getMessage(), e);
             }
         }
-        if (sshPassword != null) {
-            return new Credential.Password(Secret.of(sshPassword));
+        if (fixedPassword.isPresent()) {
+            return new Credential.Password(fixedPassword.get());
         }
         return os == OsFamily.WINDOWS ? new Credential.Password(new io.sandboxer.core.credentials.RandomPasswords().next())
                 : new Credential.PrivateKey(new SshKeyGenerator().generateEd25519());

@@ -120,6 +120,14 @@ class CancelAndFailureTest {
         RunnerEmulator.Result badFlag = runner.stage("prepare", "--shell", "tcsh");
         assertEquals(2, badFlag.exitCode());
         assertTrue(badFlag.stderr().contains("--shell tcsh is not supported"), badFlag.stderr());
+        RunnerEmulator.Result badPort = runner.stage("prepare", "--config", config.toString(), "--shell", "bash", "--ssh-port", "0");
+        assertEquals(2, badPort.exitCode());
+        assertTrue(badPort.stderr().contains("--ssh-port 0 is not a port number"), badPort.stderr());
+        RunnerEmulator.Result visible = runner.stage("prepare", "--config", config.toString(), "--shell", "bash", "--ssh-password", "pw",
+                "--ssh-private-key-file", config.toString());
+        assertEquals(2, visible.exitCode());
+        assertTrue(visible.stderr().contains("warning: --ssh-password is visible to every local user"), visible.stderr());
+        assertEquals(0, client.secrets().inNamespace("ci").list().getItems().size(), "refused before anything was made");
     }
 
     /**

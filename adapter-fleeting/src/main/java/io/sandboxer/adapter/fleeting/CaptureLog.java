@@ -10,6 +10,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.UnknownFieldSet;
 import io.sandboxer.adapter.fleeting.logging.HclogFormat;
+import io.sandboxer.core.credentials.UriPasswords;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
@@ -44,8 +45,6 @@ final class CaptureLog implements AutoCloseable {
     private static final Set<String> SECRET_FIELDS = Set.of("proto.ConnectorConfig.password", "proto.ConnectorConfig.key");
     /** Fields of fleeting.proto that carry the plugin_config JSON. */
     private static final Set<String> CONFIG_FIELDS = Set.of("proto.InitRequest.config");
-    /** A URI with a password in its user part, such as {@code qemu+ssh://user:pw@host/system}. */
-    private static final Pattern URI_PASSWORD = Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*://[^/@:]*):[^/@]*@");
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Writer out;
 
@@ -157,8 +156,8 @@ final class CaptureLog implements AutoCloseable {
                 JsonNode value = object.get(name);
                 if (SECRET_KEY.matcher(name).find() && value.isValueNode()) {
                     object.put(name, "<redacted>");
-                } else if (value.isTextual() && URI_PASSWORD.matcher(value.asText()).find()) {
-                    object.put(name, URI_PASSWORD.matcher(value.asText()).replaceFirst("$1:<redacted>@"));
+                } else if (value.isTextual() && UriPasswords.carriesPassword(value.asText())) {
+                    object.put(name, UriPasswords.redact(value.asText()));
                 } else {
                     redact(object.get(name));
                 }

@@ -1,5 +1,6 @@
 package io.sandboxer.backend.libvirt;
 
+import io.sandboxer.core.credentials.UriPasswords;
 import io.sandboxer.core.provider.SandboxException;
 import org.libvirt.Connect;
 import org.libvirt.Library;
@@ -75,11 +76,11 @@ final class LibvirtConnection implements AutoCloseable {
             try {
                 c.setKeepAlive(5, 3); // notice a dead daemon or tunnel within ~20 s
             } catch (LibvirtException e) {
-                LOG.debug("keep-alive not supported on {}: {}", uri, LibvirtErrors.message(e));
+                LOG.debug("keep-alive not supported on {}: {}", UriPasswords.redact(uri), LibvirtErrors.message(e));
             }
             return c;
         } catch (LibvirtException e) {
-            throw new SandboxException("cannot connect to libvirt at " + uri + ": " + LibvirtErrors.message(e), true, e);
+            throw new SandboxException("cannot connect to libvirt at " + UriPasswords.redact(uri) + ": " + LibvirtErrors.message(e), true, e);
         }
     }
 
@@ -96,7 +97,7 @@ final class LibvirtConnection implements AutoCloseable {
             if (!LibvirtErrors.isConnectionLost(e) && isAlive(current)) {
                 throw LibvirtErrors.wrap(action, e);
             }
-            LOG.warn("libvirt connection to {} lost during {}; reconnecting", uri, action);
+            LOG.warn("libvirt connection to {} lost during {}; reconnecting", UriPasswords.redact(uri), action);
             Connect fresh = reconnect(current);
             try {
                 return call.apply(fresh);
@@ -135,7 +136,7 @@ final class LibvirtConnection implements AutoCloseable {
             }
             connect = null;
             connect = open();
-            LOG.info("reconnected to libvirt at {}", uri);
+            LOG.info("reconnected to libvirt at {}", UriPasswords.redact(uri));
         }
         return connect;
     }

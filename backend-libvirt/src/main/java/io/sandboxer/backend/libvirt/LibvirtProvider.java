@@ -1,5 +1,6 @@
 package io.sandboxer.backend.libvirt;
 
+import io.sandboxer.core.credentials.UriPasswords;
 import io.sandboxer.core.bootstrap.BootstrapRenderer;
 import io.sandboxer.core.bootstrap.BootstrapRenderers;
 import io.sandboxer.core.bootstrap.BootstrapSpec;
@@ -71,7 +72,7 @@ public final class LibvirtProvider implements SandboxProvider {
             this.domainType = resolveDomainType();
             if ("kvm".equals(domainType) && !kvmUsable()) {
                 LOG.warn("domain_type is kvm, but KVM on {} is not usable (no vmx/svm CPU flag): guests will crawl or fail; "
-                        + "set domain_type to \"qemu\" or \"auto\"", settings.uri());
+                        + "set domain_type to \"qemu\" or \"auto\"", UriPasswords.redact(settings.uri()));
             }
             this.caCertificates = settings.caCertificatesPath() == null ? List.of() : CaCertificates.load(Path.of(settings.caCertificatesPath()));
             this.renderer = BootstrapRenderers.byFormat(settings.bootstrapFormat());
@@ -82,7 +83,7 @@ public final class LibvirtProvider implements SandboxProvider {
             connection.close();
             throw e;
         }
-        LOG.info("libvirt backend ready: {} pool {} network {} base {} ({} GiB) domain type {}", settings.uri(), settings.poolName(),
+        LOG.info("libvirt backend ready: {} pool {} network {} base {} ({} GiB) domain type {}", UriPasswords.redact(settings.uri()), settings.poolName(),
                 settings.networkName(), base.path(), base.capacityBytes() >> 30, domainType);
     }
 
@@ -117,7 +118,7 @@ public final class LibvirtProvider implements SandboxProvider {
                     pool.free();
                 }
             } catch (LibvirtException e) {
-                throw new SandboxException("pool_name \"" + settings.poolName() + "\" is not a storage pool on " + settings.uri() + ": "
+                throw new SandboxException("pool_name \"" + settings.poolName() + "\" is not a storage pool on " + UriPasswords.redact(settings.uri()) + ": "
                         + LibvirtErrors.message(e), false, e);
             }
             try {
@@ -130,7 +131,7 @@ public final class LibvirtProvider implements SandboxProvider {
                     network.free();
                 }
             } catch (LibvirtException e) {
-                throw new SandboxException("network_name \"" + settings.networkName() + "\" is not a network on " + settings.uri() + ": "
+                throw new SandboxException("network_name \"" + settings.networkName() + "\" is not a network on " + UriPasswords.redact(settings.uri()) + ": "
                         + LibvirtErrors.message(e), false, e);
             }
             return null;
@@ -155,7 +156,7 @@ public final class LibvirtProvider implements SandboxProvider {
         Deque<Step> done = new ArrayDeque<>();
         try {
             if (exists(name)) {
-                throw new SandboxException("a domain named " + name + " already exists on " + settings.uri(), false);
+                throw new SandboxException("a domain named " + name + " already exists on " + UriPasswords.redact(settings.uri()), false);
             }
             io.sandboxer.core.credentials.SshPrivateKey hostKey = spec.bootstrap() != null && spec.bootstrap().hostKeys().isEmpty()
                     && spec.bootstrap().osFamily() == io.sandboxer.core.model.OsFamily.LINUX
@@ -201,7 +202,7 @@ public final class LibvirtProvider implements SandboxProvider {
                 }
                 return null;
             });
-            LOG.info("started {} ({} vCPU, {} MiB, {} on {})", name, vcpus(spec), memoryMib(spec), domainType, settings.uri());
+            LOG.info("started {} ({} vCPU, {} MiB, {} on {})", name, vcpus(spec), memoryMib(spec), domainType, UriPasswords.redact(settings.uri()));
             return new Sandbox(name, SandboxState.RUNNING, null, null, created, expires, spec.labels(), null);
         } catch (RuntimeException e) {
             rollBack(name, done, e);
