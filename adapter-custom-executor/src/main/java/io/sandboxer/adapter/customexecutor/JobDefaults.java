@@ -7,6 +7,8 @@ import io.sandboxer.core.model.ResourceRequirement;
 import io.sandboxer.core.model.Resources;
 import io.sandboxer.core.settings.GoDuration;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import picocli.CommandLine.Option;
 
@@ -17,6 +19,9 @@ import picocli.CommandLine.Option;
 final class JobDefaults {
     @Option(names = "--default-image", description = "Image when the job names none (KubeVirt: containerDisk; libvirt: base volume in the pool).")
     String image;
+    @Option(names = "--allowed-image", paramLabel = "PATTERN", description = "An image a job may choose with image: besides the "
+            + "configured one(s); * matches any text, ? one character (repeatable). Default: only --default-image and the settings' image.")
+    List<String> allowedImages = new ArrayList<>();
     @Option(names = "--default-machine-type", description = "Machine type (KubeVirt: q35 on amd64, virt on arm64).")
     String machineType;
     @Option(names = "--default-architecture", description = "amd64 or arm64.")
@@ -39,12 +44,17 @@ final class JobDefaults {
         return env.job(variable).orElse(fallback);
     }
 
-    Optional<String> image(RunnerEnvironment env) {
-        return Optional.ofNullable(pick(env, "CI_JOB_IMAGE", image));
+    /**
+     * The job's image when the runner allows it, else the default; {@code settingsImage} is the image the backend
+     * settings name (libvirt base_volume_name, KubeVirt image), which a job may always ask for by name.
+     */
+    Optional<String> image(RunnerEnvironment env, String settingsImage) {
+        ImageAllowList allowed = new ImageAllowList(java.util.Arrays.asList(image, settingsImage), allowedImages);
+        return env.job("CI_JOB_IMAGE").map(i -> allowed.check(i, "CUSTOM_ENV_CI_JOB_IMAGE")).or(() -> Optional.ofNullable(image));
     }
 
-    ImageRef imageRef(RunnerEnvironment env, String backend, String libvirtPool) {
-        return image(env).map(i -> "libvirt".equals(backend) ? (ImageRef) new ImageRef.PoolVolume(libvirtPool, i)
+    ImageRef imageRef(RunnerEnvironment env, String backend, String libvirtPool, String settingsImage) {
+        return image(env, settingsImage).map(i -> "libvirt".equals(backend) ? (ImageRef) new ImageRef.PoolVolume(libvirtPool, i)
                 : new ImageRef.ContainerDisk(i)).orElse(null);
     }
 

@@ -105,7 +105,8 @@ final class PrepareCommand implements Callable<Integer> {
             }
         }
         Credential credential = credential(os, fixedPassword);
-        SandboxSpec spec = spec(env, name, os, credential, backend, settings.path("pool_name").asText(null));
+        String settingsImage = settings.path("libvirt".equals(backend) ? "base_volume_name" : "image").asText(null);
+        SandboxSpec spec = spec(env, name, os, credential, backend, settings.path("pool_name").asText(null), settingsImage);
         try (SandboxProvider provider = driver.open(settings)) {
             if (provider.get(name).isPresent()) {
                 progress.say("a sandbox named " + name + " is left from an earlier attempt: deleting it first");
@@ -149,7 +150,8 @@ final class PrepareCommand implements Callable<Integer> {
                 : new Credential.PrivateKey(new SshKeyGenerator().generateEd25519());
     }
 
-    private SandboxSpec spec(RunnerEnvironment env, String name, OsFamily os, Credential credential, String backend, String pool) {
+    private SandboxSpec spec(RunnerEnvironment env, String name, OsFamily os, Credential credential, String backend, String pool,
+            String settingsImage) {
         UserPassword password = switch (credential) {
             case Credential.Password p -> os == OsFamily.WINDOWS ? new UserPassword.Plain(p.password())
                     : new UserPassword.Hashed(new PasswordHasher().hash(p.password(), PasswordHashAlgorithm.SHA512_CRYPT));
@@ -162,7 +164,7 @@ final class PrepareCommand implements Callable<Integer> {
                 credential instanceof Credential.Password);
         try {
             return SandboxSpec.builder(name)
-                    .image(defaults.imageRef(env, backend, pool))
+                    .image(defaults.imageRef(env, backend, pool, settingsImage))
                     .machineType(defaults.machineType(env))
                     .architecture(defaults.architecture(env))
                     .resources(defaults.resources(env))

@@ -15,6 +15,7 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -82,7 +83,9 @@ class CancelAndFailureTest {
         RunnerEmulator runner = new RunnerEmulator(dir.resolve("job"), "2003").job("CI_JOB_IMAGE", "quay.io/nope/missing:1");
         try (FakeVirtController controller = new FakeVirtController(client, "ci", i -> "127.0.0.1")) {
             controller.mode(name, FakeVirtController.Mode.IMAGE_PULL_ERROR);
-            RunnerEmulator.Result prepare = runner.stage(prepareArgs(config, MockCluster.freePort()));
+            List<String> args = new java.util.ArrayList<>(List.of(prepareArgs(config, MockCluster.freePort())));
+            args.addAll(List.of("--allowed-image", "quay.io/nope/*"));
+            RunnerEmulator.Result prepare = runner.stage(args.toArray(String[]::new));
             assertEquals(2, prepare.exitCode(), prepare.stderr());
             assertTrue(prepare.stderr().contains("ErrImagePull") && prepare.stderr().contains("quay.io/nope/missing:1"), prepare.stderr());
             assertEquals(0, runner.stage("cleanup", "--config", config.toString()).exitCode());
@@ -148,6 +151,21 @@ class CancelAndFailureTest {
         assertEquals(2, noResponse.exitCode(), noResponse.stderr());
         assertTrue(noResponse.stderr().contains("JOB_RESPONSE_FILE is not set"), noResponse.stderr());
         assertEquals(0, client.secrets().inNamespace("ci").list().getItems().size(), "no Secret was made");
+    }
+
+    /** A job may choose only an image the runner allows; anything else is refused before anything exists. */
+    @Test
+    void aJobChosenImageOutsideTheAllowListIsRefusedBeforeAnythingIsMade() throws Exception {
+        Path config = MockCluster.config(client, dir); // its settings image: quay.io/containerdisks/debian:12
+        for (String image : new String[] {"quay.io/attacker/miner:1", "sandboxer-j999-0123456789ab.qcow2"}) {
+            RunnerEmulator runner = new RunnerEmulator(dir.resolve("job-" + image.hashCode()), "2007").job("CI_JOB_IMAGE", image);
+            RunnerEmulator.Result prepare = runner.stage(prepareArgs(config, MockCluster.freePort()));
+            assertEquals(2, prepare.exitCode(), prepare.stderr());
+            assertTrue(prepare.stderr().contains("CUSTOM_ENV_CI_JOB_IMAGE \"" + image + "\" is not allowed"), prepare.stderr());
+            assertTrue(prepare.stderr().contains("quay.io/containerdisks/debian:12"), "says what is allowed: " + prepare.stderr());
+        }
+        assertEquals(0, client.secrets().inNamespace("ci").list().getItems().size(), "no Secret was made");
+        assertEquals(0, client.resources(VirtualMachineInstance.class).inNamespace("ci").list().getItems().size(), "no VMI was made");
     }
 
     @Test

@@ -9,7 +9,11 @@ import org.w3c.dom.Element;
 /** The image every overlay is backed by: its path on the hypervisor host, format and virtual size. */
 record BaseVolume(String path, String format, long capacityBytes) {
 
-    /** Looks the base volume up and checks it: it must exist and be qcow2. */
+    /**
+     * Looks the base volume up and checks it: it must exist, be qcow2 and stand on its own. A volume with a backing
+     * store is an overlay, such as a sandbox's own disk: booting one as an image would hand a job another job's
+     * files, so it is refused whoever asks (a job's image, the settings).
+     */
     static BaseVolume check(LibvirtConnection connection, LibvirtSettings settings) {
         return check(connection, settings.poolName(), settings.baseVolumeName(), settings.baseVolumePath());
     }
@@ -48,6 +52,10 @@ record BaseVolume(String path, String format, long capacityBytes) {
                 if (!"qcow2".equals(format)) {
                     throw new SandboxException(what + " is " + format + ", but the base must be qcow2 "
                             + "(convert it: qemu-img convert -O qcow2 in.img out.qcow2)", false);
+                }
+                if (Xml.path(Xml.parse(vol.getXMLDesc(0)).getDocumentElement(), "backingStore", "path").isPresent()) {
+                    throw new SandboxException(what + " is an overlay of another image (it has a backing store), such as a sandbox's "
+                            + "disk; only a standalone qcow2 image can be a base (flatten one with qemu-img convert -O qcow2)", false);
                 }
                 return new BaseVolume(vol.getPath(), format, vol.getInfo().capacity);
             } finally {

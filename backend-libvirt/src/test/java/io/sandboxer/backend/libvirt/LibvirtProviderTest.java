@@ -403,6 +403,21 @@ class LibvirtProviderTest {
         assertTrue(domainExists(NAME));
     }
 
+    /** A job that names another sandbox's overlay as its image is refused before anything is made for it. */
+    @Test
+    void aSandboxsOwnDiskIsNeverAnImage() {
+        open(TestDriver.settings(dir));
+        provider.create(spec(NAME));
+        String thief = "sbx-thief";
+        SandboxSpec steal = SandboxSpec.builder(thief).image(new io.sandboxer.core.model.ImageRef.PoolVolume("pool", NAME + ".qcow2"))
+                .bootstrap(spec(thief).bootstrap()).access(spec(thief).access()).build();
+        var e = assertThrows(SandboxException.class, () -> provider.create(steal));
+        assertTrue(e.getMessage().contains("is an overlay of another image"), e.getMessage());
+        assertFalse(domainExists(thief));
+        assertFalse(volumeExists(thief + ".qcow2"));
+        assertTrue(domainExists(NAME) && volumeExists(NAME + ".qcow2"), "the victim is untouched");
+    }
+
     // ---- rollback: a failure at each step removes what the steps before made (fault injected at that call) ----
 
     private void assertNothingLeft() {
