@@ -81,22 +81,36 @@ final class JobDefaults {
         }).orElse(null);
     }
 
-    Resources resources(RunnerEnvironment env) {
+    @Option(names = "--max-cpu", description = "Most CPU a job may ask for with VM_CPU_*; default: the configured CPU (a job can only ask for less).")
+    String maxCpu;
+    @Option(names = "--max-memory", description = "Most memory a job may ask for with VM_MEMORY_*, e.g. 8Gi; default: the configured memory.")
+    String maxMemory;
+    @Option(names = "--max-storage", description = "Most storage a job may ask for with VM_STORAGE_*, e.g. 40Gi; default: the configured size.")
+    String maxStorage;
+
+    /** The sizes: the runner's defaults, overridden by job variables within the runner's {@link ResourceLimits}. */
+    Resources resources(RunnerEnvironment env, com.fasterxml.jackson.databind.JsonNode settings, String backend) {
+        ResourceLimits limits = ResourceLimits.of(maxCpu, maxMemory, maxStorage, this, settings, backend);
         return new Resources(
-                requirement(env, "VM_CPU_REQUEST", cpuRequest, "VM_CPU_LIMIT", cpuLimit),
-                requirement(env, "VM_MEMORY_REQUEST", memoryRequest, "VM_MEMORY_LIMIT", memoryLimit),
-                requirement(env, "VM_STORAGE_REQUEST", storageRequest, "VM_STORAGE_LIMIT", storageLimit));
+                requirement(env, "VM_CPU_REQUEST", cpuRequest, "VM_CPU_LIMIT", cpuLimit, limits.cpu()),
+                requirement(env, "VM_MEMORY_REQUEST", memoryRequest, "VM_MEMORY_LIMIT", memoryLimit, limits.memory()),
+                requirement(env, "VM_STORAGE_REQUEST", storageRequest, "VM_STORAGE_LIMIT", storageLimit, limits.storage()));
     }
 
     private static ResourceRequirement requirement(RunnerEnvironment env, String requestVar, String requestDefault, String limitVar,
-            String limitDefault) {
-        Quantity request = quantity(env, requestVar, requestDefault);
-        Quantity limit = quantity(env, limitVar, limitDefault);
+            String limitDefault, ResourceLimits.Limit bounds) {
+        Quantity request = bounded(env, requestVar, quantity(env, requestVar, requestDefault), bounds);
+        Quantity limit = bounded(env, limitVar, quantity(env, limitVar, limitDefault), bounds);
         try {
             return new ResourceRequirement(request, limit);
         } catch (IllegalArgumentException e) {
             throw new StageException(requestVar + "/" + limitVar + ": " + e.getMessage());
         }
+    }
+
+    /** Only what a job chose is bounded; the runner's own defaults are the operator's business. */
+    private static Quantity bounded(RunnerEnvironment env, String variable, Quantity value, ResourceLimits.Limit bounds) {
+        return value != null && env.job(variable).isPresent() ? bounds.check("CUSTOM_ENV_" + variable, value) : value;
     }
 
     private static Quantity quantity(RunnerEnvironment env, String variable, String fallback) {

@@ -106,7 +106,7 @@ final class PrepareCommand implements Callable<Integer> {
         }
         Credential credential = credential(os, fixedPassword);
         String settingsImage = settings.path("libvirt".equals(backend) ? "base_volume_name" : "image").asText(null);
-        SandboxSpec spec = spec(env, name, os, credential, backend, settings.path("pool_name").asText(null), settingsImage);
+        SandboxSpec spec = spec(env, name, os, credential, backend, settings.path("pool_name").asText(null), settingsImage, settings);
         try (SandboxProvider provider = driver.open(settings)) {
             if (provider.get(name).isPresent()) {
                 progress.say("a sandbox named " + name + " is left from an earlier attempt: deleting it first");
@@ -151,7 +151,7 @@ final class PrepareCommand implements Callable<Integer> {
     }
 
     private SandboxSpec spec(RunnerEnvironment env, String name, OsFamily os, Credential credential, String backend, String pool,
-            String settingsImage) {
+            String settingsImage, ObjectNode settings) {
         UserPassword password = switch (credential) {
             case Credential.Password p -> os == OsFamily.WINDOWS ? new UserPassword.Plain(p.password())
                     : new UserPassword.Hashed(new PasswordHasher().hash(p.password(), PasswordHashAlgorithm.SHA512_CRYPT));
@@ -167,7 +167,7 @@ final class PrepareCommand implements Callable<Integer> {
                     .image(defaults.imageRef(env, backend, pool, settingsImage))
                     .machineType(defaults.machineType(env))
                     .architecture(defaults.architecture(env))
-                    .resources(defaults.resources(env))
+                    .resources(defaults.resources(env, settings, backend))
                     .ttl(defaults.ttl(env))
                     .labels(Map.of("sandboxer.io/job-id", JobIdentity.from(env).jobId()))
                     .bootstrap(bootstrap)

@@ -71,7 +71,7 @@ class CustomExecutorLibvirtIT {
         List<RunnerEmulator.Result> log = new ArrayList<>();
         try {
             RunnerEmulator.Result prepare = runner.stage(PREPARE_LIMIT, "prepare", "--config", configArg, "--shell", "bash",
-                    "--ssh-user", "runner", "--timeout", "14m");
+                    "--ssh-user", "runner", "--timeout", "14m", "--max-memory", "2Gi"); // the runner lets jobs grow to 2 GiB
             System.out.print(prepare.stderr());
             log.add(prepare);
             assertEquals(0, prepare.exitCode(), prepare.stderr());

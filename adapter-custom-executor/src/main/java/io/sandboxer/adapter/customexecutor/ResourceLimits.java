@@ -1,0 +1,94 @@
+package io.sandboxer.adapter.customexecutor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sandboxer.core.model.Quantity;
+import java.util.Optional;
+
+/**
+ * What a job may ask for with its {@code VM_*} variables, per resource: at most the runner's maximum, at least the
+ * minimum a guest can run with. The maximum is {@code --max-<resource>} when given, else what the runner configured
+ * for that resource (the {@code --default-*} flags, else the backend settings: libvirt {@code vcpu_count},
+ * {@code memory_mib}, {@code disk_size_gib}; KubeVirt {@code cpu_limit}/{@code cpu_request} and so on), so by
+ * default a job can ask for less than the runner gives, never more. Without any of them a job cannot size that
+ * resource at all. Values are compared exactly (no overflow: {@code 9Ei} is simply too much).
+ */
+record ResourceLimits(Limit cpu, Limit memory, Limit storage) {
+    static final Quantity MIN_CPU = Quantity.parse("100m");
+    static final Quantity MIN_MEMORY = Quantity.parse("256Mi");
+    static final Quantity MIN_STORAGE = Quantity.parse("1Gi");
+
+    /** One resource's bounds; {@code maximum} empty = the runner configured none, so jobs may not set it. */
+    record Limit(String resource, String maxFlag, Optional<Quantity> maximum, Quantity minimum) {
+
+        /** Checks a job's value; {@code variable} is the CUSTOM_ENV_ name that carried it. */
+        Quantity check(String variable, Quantity value) {
+            if (maximum.isEmpty()) {
+                throw new StageException(variable + " \"" + value + "\" is not allowed: the runner sets no " + resource
+                        + " maximum, so jobs cannot choose it (an operator allows it with prepare " + maxFlag + ")");
+            }
+            if (value.compareTo(maximum.get()) > 0) {
+                throw new StageException(variable + " \"" + value + "\" is not allowed: the runner's " + resource + " maximum is "
+                        + maximum.get() + " (" + maxFlag + ")");
+            }
+            if (value.compareTo(minimum) < 0) {
+                throw new StageException(variable + " \"" + value + "\" is not allowed: the " + resource + " minimum is " + minimum);
+            }
+            return value;
+        }
+    }
+
+    /**
+     * Builds the limits from the flags, the job-side defaults and the backend settings ({@code settings} as JSON).
+     * The settings' own values are checked by the backend; these only bound what jobs ask for.
+     */
+    static ResourceLimits of(String maxCpu, String maxMemory, String maxStorage, JobDefaults defaults, JsonNode settings, String backend) {
+        boolean libvirt = "libvirt".equals(backend);
+        return new ResourceLimits(
+                new Limit("CPU", "--max-cpu", first(parse("--max-cpu", maxCpu), parse("--default-cpu-limit", defaults.cpuLimit),
+                        parse("--default-cpu-request", defaults.cpuRequest),
+                        libvirt ? setting(settings, "vcpu_count", "") : setting(settings, "cpu_limit", null),
+                        libvirt ? Optional.empty() : setting(settings, "cpu_request", null)), MIN_CPU),
+                new Limit("memory", "--max-memory", first(parse("--max-memory", maxMemory), parse("--default-memory-limit", defaults.memoryLimit),
+                        parse("--default-memory-request", defaults.memoryRequest),
+                        libvirt ? setting(settings, "memory_mib", "Mi") : setting(settings, "memory_limit", null),
+                        libvirt ? Optional.empty() : setting(settings, "memory_request", null)), MIN_MEMORY),
+                new Limit("storage", "--max-storage", first(parse("--max-storage", maxStorage),
+                        parse("--default-ephemeral-storage-limit", defaults.storageLimit), parse("--default-ephemeral-storage-request", defaults.storageRequest),
+                        libvirt ? setting(settings, "disk_size_gib", "Gi") : setting(settings, "ephemeral_storage_limit", null),
+                        libvirt ? Optional.empty() : setting(settings, "ephemeral_storage_request", null)), MIN_STORAGE));
+    }
+
+    @SafeVarargs
+    private static Optional<Quantity> first(Optional<Quantity>... candidates) {
+        for (Optional<Quantity> c : candidates) {
+            if (c.isPresent()) {
+                return c;
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<Quantity> parse(String flag, String value) {
+        if (value == null || value.isBlank()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Quantity.parse(value));
+        } catch (IllegalArgumentException e) {
+            throw new StageException(flag + ": " + e.getMessage());
+        }
+    }
+
+    /** A settings value as a quantity: a number with {@code unit} appended (libvirt), or a Kubernetes quantity text. */
+    private static Optional<Quantity> setting(JsonNode settings, String key, String unit) {
+        JsonNode value = settings.path(key);
+        if (value.isMissingNode() || value.isNull()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Quantity.parse(unit == null ? value.asText() : value.asText() + unit));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty(); // the backend reports its own bad setting with the key's name
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package io.sandboxer.adapter.customexecutor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sandboxer.core.model.Quantity;
+import io.sandboxer.core.model.Resources;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** A job sizes its VM only within what the runner configured: the cases the issue reproduced on libvirt. */
+class ResourceLimitsTest {
+    /** A runner configured for 1 vCPU, 1 GiB, 4 GiB on libvirt. */
+    private static ObjectNode libvirt() {
+        return new ObjectMapper().createObjectNode().put("provider", "libvirt").put("vcpu_count", 1).put("memory_mib", 1024).put("disk_size_gib", 4);
+    }
+
+    private static Resources resources(JobDefaults defaults, Map<String, String> jobVariables, ObjectNode settings) {
+        var env = new java.util.HashMap<String, String>();
+        jobVariables.forEach((k, v) -> env.put("CUSTOM_ENV_" + k, v));
+        return defaults.resources(new RunnerEnvironment(env), settings, settings.path("provider").asText());
+    }
+
+    private static String refusal(JobDefaults defaults, Map<String, String> jobVariables, ObjectNode settings) {
+        return assertThrows(StageException.class, () -> resources(defaults, jobVariables, settings)).getMessage();
+    }
+
+    @Test
+    void aJobCannotAskForMoreThanTheRunnerConfigured() {
+        JobDefaults defaults = new JobDefaults();
+        assertEquals("CUSTOM_ENV_VM_CPU_REQUEST \"2\" is not allowed: the runner's CPU maximum is 1 (--max-cpu)",
+                refusal(defaults, Map.of("VM_CPU_REQUEST", "2"), libvirt()));
+        assertEquals("CUSTOM_ENV_VM_MEMORY_LIMIT \"12Gi\" is not allowed: the runner's memory maximum is 1024Mi (--max-memory)",
+                refusal(defaults, Map.of("VM_MEMORY_LIMIT", "12Gi"), libvirt()));
+        assertTrue(refusal(defaults, Map.of("VM_STORAGE_REQUEST", "500Gi"), libvirt()).contains("storage maximum is 4Gi"));
+        assertTrue(refusal(defaults, Map.of("VM_STORAGE_REQUEST", "9Ei"), libvirt()).contains("storage maximum is 4Gi"), "no overflow");
+    }
+
+    @Test
+    void minimaHoldAndZeroIsNotOne() {
+        JobDefaults defaults = new JobDefaults();
+        assertEquals("CUSTOM_ENV_VM_MEMORY_REQUEST \"1\" is not allowed: the memory minimum is 256Mi",
+                refusal(defaults, Map.of("VM_MEMORY_REQUEST", "1"), libvirt()));
+        assertEquals("CUSTOM_ENV_VM_CPU_REQUEST \"0\" is not allowed: the CPU minimum is 100m", refusal(defaults, Map.of("VM_CPU_REQUEST", "0"), libvirt()));
+    }
+
+    @Test
+    void withinTheLimitsAJobChoosesAndAnOperatorCanRaiseThem() {
+        JobDefaults defaults = new JobDefaults();
+        Resources smaller = resources(defaults, Map.of("VM_MEMORY_REQUEST", "512Mi"), libvirt());
+        assertEquals(0, smaller.memory().request().compareTo(Quantity.parse("512Mi")));
+        defaults.maxMemory = "8Gi";
+        assertEquals(0, resources(defaults, Map.of("VM_MEMORY_LIMIT", "8Gi"), libvirt()).memory().limit().compareTo(Quantity.parse("8Gi")));
+        assertNull(resources(defaults, Map.of(), libvirt()).cpu().effective(), "no job variable: the backend's configured size");
+    }
+
+    @Test
+    void withoutAnyConfiguredMaximumJobsCannotSizeThatResource() {
+        ObjectNode kubevirt = new ObjectMapper().createObjectNode().put("provider", "kubevirt").put("memory_limit", "2Gi");
+        assertEquals("CUSTOM_ENV_VM_CPU_REQUEST \"1\" is not allowed: the runner sets no CPU maximum, so jobs cannot choose it "
+                + "(an operator allows it with prepare --max-cpu)", refusal(new JobDefaults(), Map.of("VM_CPU_REQUEST", "1"), kubevirt));
+        assertEquals(0, resources(new JobDefaults(), Map.of("VM_MEMORY_REQUEST", "2Gi"), kubevirt).memory().request().compareTo(Quantity.parse("2Gi")));
+        JobDefaults goTool = new JobDefaults();
+        goTool.cpuLimit = "2"; // the KubeVirt Go tool's --default-cpu-limit is the maximum then
+        assertEquals(0, resources(goTool, Map.of("VM_CPU_REQUEST", "1500m"), kubevirt).cpu().request().compareTo(Quantity.parse("1500m")));
+    }
+}
