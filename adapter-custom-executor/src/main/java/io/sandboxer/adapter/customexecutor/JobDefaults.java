@@ -1,5 +1,6 @@
 package io.sandboxer.adapter.customexecutor;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.sandboxer.core.model.Architecture;
 import io.sandboxer.core.model.ImageRef;
 import io.sandboxer.core.model.Quantity;
@@ -8,6 +9,7 @@ import io.sandboxer.core.model.Resources;
 import io.sandboxer.core.settings.GoDuration;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import picocli.CommandLine.Option;
@@ -49,7 +51,7 @@ final class JobDefaults {
      * settings name (libvirt base_volume_name, KubeVirt image), which a job may always ask for by name.
      */
     Optional<String> image(RunnerEnvironment env, String settingsImage) {
-        ImageAllowList allowed = new ImageAllowList(java.util.Arrays.asList(image, settingsImage), allowedImages);
+        ImageAllowList allowed = new ImageAllowList(Arrays.asList(image, settingsImage), allowedImages);
         return env.job("CI_JOB_IMAGE").map(i -> allowed.check(i, "CUSTOM_ENV_CI_JOB_IMAGE")).or(() -> Optional.ofNullable(image));
     }
 
@@ -89,7 +91,7 @@ final class JobDefaults {
     String maxStorage;
 
     /** The sizes: the runner's defaults, overridden by job variables within the runner's {@link ResourceLimits}. */
-    Resources resources(RunnerEnvironment env, com.fasterxml.jackson.databind.JsonNode settings, String backend) {
+    Resources resources(RunnerEnvironment env, JsonNode settings, String backend) {
         ResourceLimits limits = ResourceLimits.of(maxCpu, maxMemory, maxStorage, this, settings, backend);
         return new Resources(
                 requirement(env, "VM_CPU_REQUEST", cpuRequest, "VM_CPU_LIMIT", cpuLimit, limits.cpu()),

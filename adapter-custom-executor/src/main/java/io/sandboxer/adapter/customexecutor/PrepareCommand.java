@@ -92,7 +92,8 @@ final class PrepareCommand implements Callable<Integer> {
         };
         Duration budget = Durations.parse("--timeout", timeout);
         Duration dial = Durations.parse("--dial-timeout", dialTimeout);
-        String name = JobIdentity.from(env).sandboxName(driver.prefix());
+        JobIdentity identity = JobIdentity.from(env);
+        String name = identity.sandboxName(driver.prefix());
 
         ObjectNode settings = driver.settings();
         String backend = DriverConfig.backendName(settings);
@@ -105,8 +106,7 @@ final class PrepareCommand implements Callable<Integer> {
             }
         }
         Credential credential = credential(os, fixedPassword);
-        String settingsImage = settings.path("libvirt".equals(backend) ? "base_volume_name" : "image").asText(null);
-        SandboxSpec spec = spec(env, name, os, credential, backend, settings.path("pool_name").asText(null), settingsImage, settings);
+        SandboxSpec spec = spec(env, identity, name, os, credential, backend, settings);
         try (SandboxProvider provider = driver.open(settings)) {
             if (provider.get(name).isPresent()) {
                 progress.say("a sandbox named " + name + " is left from an earlier attempt: deleting it first");
@@ -150,8 +150,10 @@ final class PrepareCommand implements Callable<Integer> {
                 : new Credential.PrivateKey(new SshKeyGenerator().generateEd25519());
     }
 
-    private SandboxSpec spec(RunnerEnvironment env, String name, OsFamily os, Credential credential, String backend, String pool,
-            String settingsImage, ObjectNode settings) {
+    private SandboxSpec spec(RunnerEnvironment env, JobIdentity identity, String name, OsFamily os, Credential credential, String backend,
+            ObjectNode settings) {
+        String pool = settings.path("pool_name").asText(null);
+        String settingsImage = settings.path("libvirt".equals(backend) ? "base_volume_name" : "image").asText(null);
         UserPassword password = switch (credential) {
             case Credential.Password p -> os == OsFamily.WINDOWS ? new UserPassword.Plain(p.password())
                     : new UserPassword.Hashed(new PasswordHasher().hash(p.password(), PasswordHashAlgorithm.SHA512_CRYPT));
@@ -169,7 +171,7 @@ final class PrepareCommand implements Callable<Integer> {
                     .architecture(defaults.architecture(env))
                     .resources(defaults.resources(env, settings, backend))
                     .ttl(defaults.ttl(env))
-                    .labels(Map.of("sandboxer.io/job-id", JobIdentity.from(env).jobId()))
+                    .labels(Map.of("sandboxer.io/job-id", identity.jobId()))
                     .bootstrap(bootstrap)
                     .access(new SandboxAccess(os, ConnectProtocol.SSH, sshPort, sshUser, credential))
                     .build();

@@ -44,18 +44,25 @@ record ResourceLimits(Limit cpu, Limit memory, Limit storage) {
     static ResourceLimits of(String maxCpu, String maxMemory, String maxStorage, JobDefaults defaults, JsonNode settings, String backend) {
         boolean libvirt = "libvirt".equals(backend);
         return new ResourceLimits(
-                new Limit("CPU", "--max-cpu", first(parse("--max-cpu", maxCpu), parse("--default-cpu-limit", defaults.cpuLimit),
-                        parse("--default-cpu-request", defaults.cpuRequest),
-                        libvirt ? setting(settings, "vcpu_count", "") : setting(settings, "cpu_limit", null),
-                        libvirt ? Optional.empty() : setting(settings, "cpu_request", null)), MIN_CPU),
-                new Limit("memory", "--max-memory", first(parse("--max-memory", maxMemory), parse("--default-memory-limit", defaults.memoryLimit),
-                        parse("--default-memory-request", defaults.memoryRequest),
-                        libvirt ? setting(settings, "memory_mib", "Mi") : setting(settings, "memory_limit", null),
-                        libvirt ? Optional.empty() : setting(settings, "memory_request", null)), MIN_MEMORY),
+                limit("CPU", "cpu", maxCpu, defaults.cpuLimit, defaults.cpuRequest, settings, libvirt, "vcpu_count", "", MIN_CPU),
+                limit("memory", "memory", maxMemory, defaults.memoryLimit, defaults.memoryRequest, settings, libvirt, "memory_mib", "Mi", MIN_MEMORY),
                 new Limit("storage", "--max-storage", first(parse("--max-storage", maxStorage),
-                        parse("--default-ephemeral-storage-limit", defaults.storageLimit), parse("--default-ephemeral-storage-request", defaults.storageRequest),
-                        libvirt ? setting(settings, "disk_size_gib", "Gi") : setting(settings, "ephemeral_storage_limit", null),
-                        libvirt ? Optional.empty() : setting(settings, "ephemeral_storage_request", null)), MIN_STORAGE));
+                        parse("--default-ephemeral-storage-limit", defaults.storageLimit),
+                        parse("--default-ephemeral-storage-request", defaults.storageRequest),
+                        configured(settings, libvirt, "disk_size_gib", "Gi", "ephemeral_storage")), MIN_STORAGE));
+    }
+
+    /** {@code --max-<flag>}, else {@code --default-<flag>-limit}, {@code --default-<flag>-request}, else the settings. */
+    private static Limit limit(String resource, String flag, String max, String defaultLimit, String defaultRequest, JsonNode settings,
+            boolean libvirt, String libvirtKey, String libvirtUnit, Quantity minimum) {
+        return new Limit(resource, "--max-" + flag, first(parse("--max-" + flag, max), parse("--default-" + flag + "-limit", defaultLimit),
+                parse("--default-" + flag + "-request", defaultRequest), configured(settings, libvirt, libvirtKey, libvirtUnit, flag)), minimum);
+    }
+
+    /** The settings' size: libvirt's one fixed number with its unit, KubeVirt's {@code <key>_limit}, else {@code <key>_request}. */
+    private static Optional<Quantity> configured(JsonNode settings, boolean libvirt, String libvirtKey, String libvirtUnit, String kubevirtKey) {
+        return libvirt ? setting(settings, libvirtKey, libvirtUnit)
+                : first(setting(settings, kubevirtKey + "_limit", null), setting(settings, kubevirtKey + "_request", null));
     }
 
     @SafeVarargs

@@ -43,8 +43,7 @@ class FleetingJobBenchmark {
                 init.add(BenchmarkReport.since(started));
                 JsonNode done = runner.until("job");
                 JsonNode shutdown = runner.until("shutdown");
-                runner.until("kill");
-                runner.waitFor(Duration.ofMinutes(1));
+                runner.awaitCleanExit(work.resolve("host-" + i + ".log"));
                 wall.add(BenchmarkReport.since(started));
                 ready.add(seconds(done.path("acquire_seconds").asDouble()));
                 job.add(seconds(done.path("seconds").asDouble() - done.path("acquire_seconds").asDouble()));

@@ -91,6 +91,18 @@ public final class FleetingHost implements AutoCloseable {
         throw new AssertionError("the Fleeting host exited before step " + name + "; steps: " + seen);
     }
 
+    /**
+     * Reads up to the host's last step, {@code kill} (the plugin stopped as the runner stops it), and checks that the
+     * host exited 0; otherwise fails with its steps and {@code log}.
+     */
+    public void awaitCleanExit(Path log) throws IOException, InterruptedException {
+        until("kill");
+        int exit = waitFor(Duration.ofMinutes(1));
+        if (exit != 0) {
+            throw new AssertionError("the Fleeting host exited " + exit + "; steps: " + seen + "\n" + java.nio.file.Files.readString(log));
+        }
+    }
+
     /** The host process: the plugin's parent, as the runner is. */
     Process process() {
         return process;

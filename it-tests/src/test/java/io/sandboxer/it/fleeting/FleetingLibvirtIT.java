@@ -74,8 +74,7 @@ class FleetingLibvirtIT {
             }
             assertEquals(2, runner.until("decrease").path("succeeded").size());
             runner.until("drained");
-            runner.until("kill");
-            assertEquals(0, runner.waitFor(Duration.ofMinutes(1)), runner.seen() + "\n" + Files.readString(log));
+            runner.awaitCleanExit(log);
         } finally {
             System.out.print(tail(log));
         }
@@ -99,8 +98,7 @@ class FleetingLibvirtIT {
             JsonNode passing = runner.until("job");
             JsonNode failing = runner.until("job");
             JsonNode shutdown = runner.until("shutdown");
-            runner.until("kill");
-            assertEquals(0, runner.waitFor(Duration.ofMinutes(1)), runner.seen() + "\n" + Files.readString(log));
+            runner.awaitCleanExit(log);
 
             String first = passing.path("instance").asText();
             assertTrue(first.startsWith(prefix + "-"), first);
@@ -136,8 +134,7 @@ class FleetingLibvirtIT {
             System.out.println("left by the killed plugin: " + host.leftovers(prefix).strip().replace('\n', ' '));
             JsonNode found = runner.until("found");
             assertEquals(0, found.path("instances").size(), "the successor swept the older generation at Init: " + found);
-            runner.until("kill");
-            assertEquals(0, runner.waitFor(Duration.ofMinutes(1)), runner.seen() + "\n" + Files.readString(log));
+            runner.awaitCleanExit(log);
             assertTrue(Files.readString(log).contains("start-up sweep"), "the successor says what it swept");
         } finally {
             System.out.print(tail(log));
@@ -169,8 +166,7 @@ class FleetingLibvirtIT {
         Path successorLog = dir.resolve("successor.log");
         try (FleetingHost successor = FleetingHost.start("sweep", PLUGIN, config, key(), successorLog, DEADLINE)) {
             assertEquals(0, successor.until("found").path("instances").size(), "the successor swept the orphan's instance at Init");
-            successor.until("kill");
-            assertEquals(0, successor.waitFor(Duration.ofMinutes(1)), successor.seen() + "\n" + Files.readString(successorLog));
+            successor.awaitCleanExit(successorLog);
         } finally {
             System.out.print(tail(successorLog));
         }
