@@ -24,6 +24,8 @@ import java.util.Optional;
  */
 final class AccessStore {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String SUFFIX = ".access.json";
+    private static final String PART_SUFFIX = SUFFIX + ".part";
     private final Path dir;
 
     AccessStore(Path dir) {
@@ -31,7 +33,15 @@ final class AccessStore {
     }
 
     Path fileFor(String id) {
-        return dir.resolve(id + ".access.json");
+        return dir.resolve(id + SUFFIX);
+    }
+
+    /**
+     * The one name a half-written file can have: a process killed between create and rename leaves exactly this,
+     * so {@link #delete} and {@link #ids} (the start-up sweep) find it by the sandbox's id, never by guessing.
+     */
+    private Path partFileFor(String id) {
+        return dir.resolve("." + id + SUFFIX + ".part");
     }
 
     void save(String id, SandboxAccess access) {
@@ -54,7 +64,11 @@ final class AccessStore {
         }
         try {
             Files.createDirectories(dir);
-            Path temp = Files.createTempFile(dir, "." + id, ".tmp", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            // Only the process creating a sandbox writes its file, so a fixed part name cannot race; one left by a
+            // killed writer is replaced, and created afresh so it is 0600 from its first byte.
+            Path temp = partFileFor(id);
+            Files.deleteIfExists(temp);
+            Files.createFile(temp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.write(temp, JSON.writeValueAsBytes(node), StandardOpenOption.TRUNCATE_EXISTING);
             Files.move(temp, fileFor(id), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
@@ -77,11 +91,16 @@ final class AccessStore {
         }
     }
 
-    /** Ids that have a credentials file here. */
+    /** Ids that have a credentials file here, whole or half-written. */
     java.util.List<String> ids() {
         try (var files = Files.list(dir)) {
-            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".access.json"))
-                    .map(n -> n.substring(0, n.length() - ".access.json".length())).toList();
+            return files.map(p -> p.getFileName().toString()).<String>mapMulti((n, ids) -> {
+                if (n.startsWith(".") && n.endsWith(PART_SUFFIX)) {
+                    ids.accept(n.substring(1, n.length() - PART_SUFFIX.length()));
+                } else if (!n.startsWith(".") && n.endsWith(SUFFIX)) {
+                    ids.accept(n.substring(0, n.length() - SUFFIX.length()));
+                }
+            }).distinct().toList();
         } catch (IOException e) {
             return java.util.List.of();
         }
@@ -105,7 +124,9 @@ final class AccessStore {
         }
     }
 
+    /** Removes the file and any half-written one; true if either existed. */
     boolean delete(String id) throws IOException {
-        return Files.deleteIfExists(fileFor(id));
+        boolean part = Files.deleteIfExists(partFileFor(id));
+        return Files.deleteIfExists(fileFor(id)) | part;
     }
 }
