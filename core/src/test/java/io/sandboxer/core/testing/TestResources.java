@@ -50,7 +50,7 @@ public final class TestResources {
                 zip = FileSystems.getFileSystem(jarUri);
             }
             Path source = zip.getPath(name);
-            Path target = Files.createTempDirectory("sandboxer-test-resources").resolve(source.getFileName().toString());
+            Path target = TempTrees.create("sandboxer-test-resources").resolve(source.getFileName().toString());
             try (Stream<Path> tree = Files.walk(source)) {
                 for (Path p : (Iterable<Path>) tree::iterator) {
                     Path out = target.resolve(source.relativize(p).toString());

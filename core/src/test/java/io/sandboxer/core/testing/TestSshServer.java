@@ -98,11 +98,10 @@ public final class TestSshServer implements AutoCloseable {
 
         private static Path create() {
             try {
-                Path bin = Files.createTempDirectory("guest-bin");
+                Path bin = TempTrees.create("guest-bin");
                 tool(bin, "cloud-init", "echo 'status: done'\n");
                 tool(bin, "pwsh", "while [ $# -gt 0 ]; do [ \"$1\" = -File ] && exec sh \"$2\"; shift; done\n"
                         + "echo 'pwsh stand-in: no -File given' >&2; exit 64\n");
-                bin.toFile().deleteOnExit();
                 return bin;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -113,7 +112,6 @@ public final class TestSshServer implements AutoCloseable {
             Path tool = bin.resolve(name);
             Files.writeString(tool, "#!/bin/sh\n" + body);
             tool.toFile().setExecutable(true);
-            tool.toFile().deleteOnExit();
         }
     }
 }

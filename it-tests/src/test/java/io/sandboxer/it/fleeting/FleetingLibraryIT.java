@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -26,11 +27,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class FleetingLibraryIT {
     private static final Path PLUGIN = Path.of("../adapter-fleeting/target/fleeting-plugin-libvirt");
-    private static Path work;
+    @TempDir
+    static Path work;
 
     @BeforeAll
     static void build() throws Exception {
-        work = Files.createTempDirectory("sandboxer-fleeting-library-it");
         FleetingHost.peers();
     }
 

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * sandboxer's hand-written {@code fleeting.proto} against the descriptor GitLab's fleeting library registers at
@@ -21,10 +22,12 @@ import org.junit.jupiter.api.Test;
  */
 class FleetingSchemaConformanceIT {
     private static FileDescriptorProto upstream;
+    @TempDir
+    static Path work;
 
     @BeforeAll
     static void readUpstream() throws Exception {
-        Path out = Files.createTempFile("fleeting-descriptor", ".pb");
+        Path out = work.resolve("fleeting-descriptor.pb");
         String described = LibvirtHost.run(FleetingHost.peers().resolve("descriptor").toString(), out.toString()).strip();
         System.out.println("upstream descriptor: " + described);
         upstream = FileDescriptorProto.parseFrom(Files.readAllBytes(out));
