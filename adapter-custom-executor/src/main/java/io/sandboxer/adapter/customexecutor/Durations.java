@@ -9,10 +9,18 @@ final class Durations {
     }
 
     static Duration parse(String option, String value) {
+        Duration d = parseAllowingZero(option, value);
+        if (d.isZero()) {
+            throw new StageException(option + " " + value + " must be positive");
+        }
+        return d;
+    }
+
+    static Duration parseAllowingZero(String option, String value) {
         try {
             Duration d = GoDuration.parse(value);
-            if (d.isZero() || d.isNegative()) {
-                throw new StageException(option + " " + value + " must be positive");
+            if (d.isNegative()) {
+                throw new StageException(option + " " + value + " must not be negative");
             }
             return d;
         } catch (IllegalArgumentException e) {

@@ -1,7 +1,9 @@
 package io.sandboxer.adapter.customexecutor;
 
+import io.sandboxer.core.provider.GarbageQuery;
 import io.sandboxer.core.provider.GarbageReport;
 import io.sandboxer.core.provider.SandboxProvider;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -16,11 +18,18 @@ final class GcCommand implements Callable<Integer> {
     boolean dryRun;
     @Option(names = "--max-age", defaultValue = "3h", description = "Age after which a sandbox without expiry counts as expired (default: ${DEFAULT-VALUE}).")
     String maxAge;
+    @Option(names = "--orphan-grace", defaultValue = "10m", description = "Leftovers (an overlay, a credentials file) whose sandbox is gone are "
+            + "removed once older than this, so a prepare running meanwhile keeps its pieces (default: ${DEFAULT-VALUE}).")
+    String orphanGrace;
 
     @Override
     public Integer call() {
+        // This driver's own names (<prefix>-j<job id>-…) besides the backend's Fleeting prefix: a killed prepare's
+        // overlay is found whichever adapter made it.
+        GarbageQuery query = new GarbageQuery(Durations.parse("--max-age", maxAge), dryRun, Set.of(driver.prefix() + "-j"),
+                Durations.parseAllowingZero("--orphan-grace", orphanGrace));
         try (SandboxProvider provider = driver.open(driver.settings())) {
-            GarbageReport report = provider.collectGarbage(Durations.parse("--max-age", maxAge), dryRun);
+            GarbageReport report = provider.collectGarbage(query);
             String verb = dryRun ? "would delete" : "deleted";
             report.expiredSandboxes().forEach(id -> System.out.println(verb + " sandbox " + id));
             report.orphans().forEach(id -> System.out.println(verb + " orphan " + id));

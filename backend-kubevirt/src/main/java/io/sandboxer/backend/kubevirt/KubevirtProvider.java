@@ -318,7 +318,11 @@ public final class KubevirtProvider implements SandboxProvider {
      * is never hit). Equality label selectors only.
      */
     @Override
-    public GarbageReport collectGarbage(Duration maxAge, boolean dryRun) {
+    public GarbageReport collectGarbage(io.sandboxer.core.provider.GarbageQuery query) {
+        // Ownership is the group label, whatever the names; a Secret is given at least ORPHAN_GRACE to meet its VMI.
+        Duration maxAge = query.maxAge();
+        boolean dryRun = query.dryRun();
+        Duration grace = query.orphanGrace().compareTo(ORPHAN_GRACE) > 0 ? query.orphanGrace() : ORPHAN_GRACE;
         Instant now = clock.instant();
         List<String> orphans = new ArrayList<>();
         List<VirtualMachineInstance> all = ApiCalls.retrying("listing VirtualMachineInstances", () -> vmis().inNamespace(ns())
@@ -332,7 +336,7 @@ public final class KubevirtProvider implements SandboxProvider {
             String id = secret.getMetadata().getLabels().get(KubevirtNames.ID_LABEL);
             String createdText = secret.getMetadata().getCreationTimestamp();
             Instant created = createdText == null ? now : OffsetDateTime.parse(createdText).toInstant();
-            if (id != null && !existing.contains(id) && created.plus(ORPHAN_GRACE).isBefore(now)) {
+            if (id != null && !existing.contains(id) && created.plus(grace).isBefore(now)) {
                 orphans.add(secret.getMetadata().getName());
                 if (!dryRun) {
                     try {

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -92,7 +93,7 @@ final class AccessStore {
     }
 
     /** Ids that have a credentials file here, whole or half-written. */
-    java.util.List<String> ids() {
+    List<String> ids() {
         try (var files = Files.list(dir)) {
             return files.map(p -> p.getFileName().toString()).<String>mapMulti((n, ids) -> {
                 if (n.startsWith(".") && n.endsWith(PART_SUFFIX)) {
@@ -102,7 +103,7 @@ final class AccessStore {
                 }
             }).distinct().toList();
         } catch (IOException e) {
-            return java.util.List.of();
+            return List.of();
         }
     }
 
@@ -122,6 +123,20 @@ final class AccessStore {
         } catch (IOException | RuntimeException e) {
             throw new SandboxException("the stored credentials of " + id + " in " + file + " cannot be read: " + e.getMessage(), false, e);
         }
+    }
+
+    /** When the sandbox's credentials file (or its half-written one) last changed; the epoch if neither exists. */
+    java.time.Instant changedAt(String id) {
+        java.time.Instant latest = java.time.Instant.EPOCH;
+        for (Path file : List.of(fileFor(id), partFileFor(id))) {
+            try {
+                java.time.Instant changed = Files.getLastModifiedTime(file).toInstant();
+                latest = changed.isAfter(latest) ? changed : latest;
+            } catch (IOException e) {
+                // absent: says nothing about the age
+            }
+        }
+        return latest;
     }
 
     /** Removes the file and any half-written one; true if either existed. */

@@ -530,15 +530,14 @@ public final class LibvirtProvider implements SandboxProvider {
     }
 
     /**
-     * Expired sandboxes (by their metadata's expiry, or older than {@code maxAge}), then orphans: overlay volumes
-     * backed by our base, bootstrap volumes and files, and credentials files of this group's naming whose domain
-     * no longer exists (a process killed half-way through a create or a delete leaves such things).
+     * Expired sandboxes (by their metadata's expiry, or older than {@code maxAge}), then orphans: overlay volumes,
+     * bootstrap volumes and files, and credentials files named by this group's prefix (or one the query adds)
+     * whose domain no longer exists (a process killed half-way through a create or a delete leaves such things).
+     * A leftover younger than the query's grace, or whose age cannot be told, is spared: a create may be under way.
      */
     @Override
-    public io.sandboxer.core.provider.GarbageReport collectGarbage(java.time.Duration maxAge, boolean dryRun) {
-        var expired = SandboxProvider.super.collectGarbage(maxAge, dryRun);
-        java.util.Set<String> alive = new java.util.HashSet<>();
-        list().forEach(s -> alive.add(s.id()));
+    public io.sandboxer.core.provider.GarbageReport collectGarbage(io.sandboxer.core.provider.GarbageQuery query) {
+        var expired = SandboxProvider.super.collectGarbage(query);
         java.util.Set<String> domains = new java.util.HashSet<>(connection.call("listing domains", c -> {
             java.util.List<String> names = new ArrayList<>(List.of(c.listDefinedDomains()));
             for (int id : c.listDomains()) {
@@ -548,39 +547,55 @@ public final class LibvirtProvider implements SandboxProvider {
             }
             return names;
         }));
-        String prefix = settings.domainPrefix() + "-";
+        java.util.Set<String> prefixes = new java.util.TreeSet<>(query.namePrefixes());
+        prefixes.add(settings.domainPrefix() + "-");
+        java.util.function.Predicate<String> ours = id -> prefixes.stream().anyMatch(id::startsWith) && !domains.contains(id);
+        Instant youngest = clock.instant().minus(query.orphanGrace());
         java.util.Map<String, String> failures = new java.util.LinkedHashMap<>(expired.failures());
-        List<String> orphans = new ArrayList<>();
-        java.util.Set<String> orphanIds = new java.util.TreeSet<>();
-        for (String volume : connection.call("listing volumes", c -> {
+        java.util.Map<String, Instant> orphanAges = new java.util.TreeMap<>();
+        for (var volume : connection.call("listing volumes", c -> {
             StoragePool pool = c.storagePoolLookupByName(settings.poolName());
             try {
-                return List.of(pool.listVolumes());
+                java.util.Map<String, Instant> changed = new java.util.LinkedHashMap<>();
+                for (String name : pool.listVolumes()) {
+                    String id = name.replaceFirst("(\\.qcow2|\\.ign|-cidata\\.iso)$", "");
+                    if (!id.equals(name) && ours.test(id)) {
+                        changed.put(name, query.orphanGrace().isZero() ? Instant.EPOCH : VolumeXml.changedAt(pool, name));
+                    }
+                }
+                return changed;
             } finally {
                 pool.free();
             }
-        })) {
-            String id = volume.replaceFirst("(\\.qcow2|\\.ign|-cidata\\.iso)$", "");
-            if (!id.equals(volume) && id.startsWith(prefix) && !domains.contains(id)) {
-                orphanIds.add(id);
-            }
+        }).entrySet()) {
+            String id = volume.getKey().replaceFirst("(\\.qcow2|\\.ign|-cidata\\.iso)$", "");
+            orphanAges.merge(id, volume.getValue() == null ? Instant.MAX : volume.getValue(), LibvirtProvider::later);
         }
         for (String id : accessStore.ids()) {
-            if (id.startsWith(prefix) && !domains.contains(id)) {
-                orphanIds.add(id);
+            if (ours.test(id)) {
+                orphanAges.merge(id, accessStore.changedAt(id), LibvirtProvider::later);
             }
         }
-        for (String id : orphanIds) {
+        List<String> orphans = new ArrayList<>();
+        orphanAges.forEach((id, changed) -> {
+            if (!query.orphanGrace().isZero() && changed.isAfter(youngest)) {
+                LOG.info("sparing {}: changed within the last {} or of unknown age (a create may be under way)", id, query.orphanGrace());
+                return;
+            }
             orphans.add(id);
-            if (!dryRun) {
+            if (!query.dryRun()) {
                 try {
                     delete(id); // finds leftovers by name; an overlay is removed only when it has a backing store
                 } catch (SandboxException e) {
                     failures.put(id, e.getMessage());
                 }
             }
-        }
-        return new io.sandboxer.core.provider.GarbageReport(dryRun, expired.expiredSandboxes(), orphans, failures);
+        });
+        return new io.sandboxer.core.provider.GarbageReport(query.dryRun(), expired.expiredSandboxes(), orphans, failures);
+    }
+
+    private static Instant later(Instant a, Instant b) {
+        return a.isAfter(b) ? a : b;
     }
 
     @Override

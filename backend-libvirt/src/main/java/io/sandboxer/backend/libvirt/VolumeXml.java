@@ -32,4 +32,29 @@ final class VolumeXml {
         }
         return w.close().close().close().finish();
     }
+
+    /**
+     * When a volume last changed, from the {@code <target><timestamps><mtime>} libvirt reports for file-backed pools
+     * ({@code seconds.nanoseconds}); null where the pool type reports none.
+     */
+    static java.time.Instant changedAt(org.libvirt.StoragePool pool, String name) throws org.libvirt.LibvirtException {
+        org.libvirt.StorageVol vol = pool.storageVolLookupByName(name);
+        try {
+            return changedAt(vol.getXMLDesc(0));
+        } finally {
+            vol.free();
+        }
+    }
+
+    static java.time.Instant changedAt(String volumeXml) {
+        return Xml.path(Xml.parse(volumeXml).getDocumentElement(), "target", "timestamps", "mtime")
+                .map(e -> e.getTextContent().strip())
+                .filter(t -> t.matches("\\d+(\\.\\d{1,9})?"))
+                .map(t -> {
+                    String[] parts = t.split("\\.");
+                    long nanos = parts.length == 1 ? 0 : Long.parseLong((parts[1] + "000000000").substring(0, 9));
+                    return java.time.Instant.ofEpochSecond(Long.parseLong(parts[0]), nanos);
+                })
+                .orElse(null);
+    }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.any;
@@ -25,6 +26,7 @@ import io.sandboxer.core.model.Sandbox;
 import io.sandboxer.core.model.SandboxAccess;
 import io.sandboxer.core.model.SandboxSpec;
 import io.sandboxer.core.model.SandboxState;
+import io.sandboxer.core.provider.GarbageQuery;
 import io.sandboxer.core.provider.SandboxException;
 import io.sandboxer.core.provider.SandboxNotFoundException;
 import io.sandboxer.core.testing.BootstrapFixtures;
@@ -356,6 +358,36 @@ class LibvirtProviderTest {
         assertFalse(Files.exists(dir.resolve("state").resolve(crashed + ".ign")));
         assertFalse(Files.exists(dir.resolve("state").resolve(crashed + ".access.json")));
         assertTrue(volumeExists("base.qcow2"), "the base is never touched");
+    }
+
+    /** A custom-executor {@code prepare} killed after its overlay: {@code gc} names that adapter's prefix and finds it. */
+    @Test
+    void garbageCollectionFindsLeftoversOfAnotherPrefixWhenAskedAndSparesYoungOnes() throws Exception {
+        open(TestDriver.settings(dir));
+        String job = "sandboxer-j77-0123456789ab";
+        provider.create(SandboxSpec.builder(job).bootstrap(spec(job).bootstrap()).access(spec(job).access()).build());
+        connection.call("crash", c -> {
+            Domain d = c.domainLookupByName(job);
+            d.destroy();
+            d.undefine();
+            return null;
+        });
+        assertEquals(List.of(), provider.collectGarbage(null, false).orphans(), "the Fleeting prefix alone does not match it");
+        var young = provider.collectGarbage(new GarbageQuery(null, false, java.util.Set.of("sandboxer-j"), Duration.ofMinutes(10)));
+        assertEquals(List.of(), young.orphans(), "of unknown or recent age: a prepare may be under way");
+        assertTrue(volumeExists(job + ".qcow2"));
+
+        var old = provider.collectGarbage(new GarbageQuery(null, false, java.util.Set.of("sandboxer-j"), Duration.ZERO));
+        assertEquals(List.of(job), old.orphans());
+        assertFalse(volumeExists(job + ".qcow2"));
+        assertFalse(Files.exists(dir.resolve("state").resolve(job + ".access.json")));
+    }
+
+    @Test
+    void aVolumesChangeTimeIsReadFromItsTimestamps() {
+        assertEquals(java.time.Instant.ofEpochSecond(1764590000, 120000000), VolumeXml.changedAt(
+                "<volume><target><path>/p/v</path><timestamps><atime>1.0</atime><mtime>1764590000.12</mtime></timestamps></target></volume>"));
+        assertNull(VolumeXml.changedAt("<volume><target><path>/dev/vg/v</path></target></volume>"), "a pool type without timestamps");
     }
 
     @Test

@@ -66,7 +66,12 @@ public interface SandboxProvider extends AutoCloseable {
      * nothing is deleted and the report says what would be.
      */
     default GarbageReport collectGarbage(java.time.Duration maxAge, boolean dryRun) {
-        return deleteExpired(this, list(), java.time.Instant.now(), maxAge, dryRun);
+        return collectGarbage(GarbageQuery.of(maxAge, dryRun));
+    }
+
+    /** {@link #collectGarbage(java.time.Duration, boolean)} with more leftovers named as the group's, and a grace period. */
+    default GarbageReport collectGarbage(GarbageQuery query) {
+        return deleteExpired(this, list(), java.time.Instant.now(), query.maxAge(), query.dryRun());
     }
 
     /**

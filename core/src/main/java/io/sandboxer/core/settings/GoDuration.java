@@ -12,6 +12,8 @@ import java.util.regex.Pattern;
 public final class GoDuration {
     private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|s|m|h)");
     public static final String ALLOWED = "a duration such as 90s, 10m, 1h30m or 500ms";
+    /** Go's own limit (an int64 of nanoseconds, about 292 years): a longer value is an error there too. */
+    private static final String MAX_TEXT = "2562047h47m16.854775807s";
 
     private GoDuration() {
     }
@@ -23,7 +25,9 @@ public final class GoDuration {
         String t = text.trim();
         if (t.startsWith("P") || t.startsWith("p")) {
             try {
-                return Duration.parse(t);
+                Duration iso = Duration.parse(t);
+                iso.toNanos(); // beyond Go's limit: ArithmeticException, reported below
+                return iso;
             } catch (RuntimeException e) {
                 throw new IllegalArgumentException("\"" + text + "\" is not " + ALLOWED);
             }
@@ -48,7 +52,11 @@ public final class GoDuration {
                 case "m" -> 60_000_000_000L;
                 default -> 3_600_000_000_000L;
             };
-            nanos = Math.addExact(nanos, Math.round(number * unit));
+            double part = number * unit;
+            if (part >= Long.MAX_VALUE - nanos) {
+                throw new IllegalArgumentException("\"" + text + "\" is longer than the longest duration, " + MAX_TEXT);
+            }
+            nanos += Math.round(part);
         }
         if (position != t.length() || position == 0) {
             throw new IllegalArgumentException("\"" + text + "\" is not " + ALLOWED);

@@ -137,6 +137,11 @@ class SettingsBinderTest {
         for (String bad : new String[] {"", "10", "1x", "h", "1h 30m", "-5s", "1hh"}) {
             assertThrows(IllegalArgumentException.class, () -> GoDuration.parse(bad), bad);
         }
+        for (String tooLong : new String[] {"9999999999999h", "2562048h", "2562047h2562047h", "PT9999999999999H"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GoDuration.parse(tooLong), tooLong);
+            assertTrue(e.getMessage().contains("\"" + tooLong + "\""), "names the value, not an overflow: " + e.getMessage());
+        }
+        assertEquals(Duration.ofHours(2562047), GoDuration.parse("2562047h"), "Go's limit itself is a duration");
         assertEquals("1h30m0s", GoDuration.format(Duration.ofMinutes(90)));
         assertEquals("45s", GoDuration.format(Duration.ofSeconds(45)));
     }

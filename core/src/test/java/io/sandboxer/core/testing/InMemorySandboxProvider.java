@@ -160,9 +160,10 @@ public final class InMemorySandboxProvider implements SandboxProvider {
 
     /** Expired sandboxes as every provider does, then the orphaned side resources {@link #seedOrphan} made. */
     @Override
-    public io.sandboxer.core.provider.GarbageReport collectGarbage(java.time.Duration maxAge, boolean dryRun) {
-        var expired = SandboxProvider.super.collectGarbage(maxAge, dryRun);
+    public io.sandboxer.core.provider.GarbageReport collectGarbage(io.sandboxer.core.provider.GarbageQuery query) {
+        var expired = SandboxProvider.super.collectGarbage(query);
         List<String> orphans = new ArrayList<>(new java.util.TreeSet<>(world.orphans));
+        boolean dryRun = query.dryRun();
         if (!dryRun) {
             world.orphans.removeAll(orphans);
         }
