@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sandboxer.core.provider.SandboxProvider;
 import io.sandboxer.core.provider.SandboxProviders;
+import io.sandboxer.core.errors.UserMessages;
+import io.sandboxer.core.settings.SettingsBinder;
 import io.sandboxer.core.settings.SettingsException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -45,14 +47,23 @@ final class DriverConfig {
     ObjectNode settings() {
         ObjectNode json;
         if (configFile != null) {
+            String text;
             try {
-                JsonNode read = new ObjectMapper().readTree(Files.readString(configFile));
+                if (Files.isDirectory(configFile)) {
+                    throw new StageException("--config " + configFile + " is a directory; give the settings file (JSON)");
+                }
+                text = Files.readString(configFile);
+            } catch (IOException e) {
+                throw new StageException("cannot read --config " + configFile + ": " + UserMessages.of(e), e);
+            }
+            try {
+                JsonNode read = SettingsBinder.parse(text, configFile.getFileName().toString());
                 if (!(read instanceof ObjectNode object)) {
                     throw new StageException("--config " + configFile + " must hold a JSON object");
                 }
                 json = object;
-            } catch (IOException e) {
-                throw new StageException("cannot read --config " + configFile + ": " + e.getMessage(), e);
+            } catch (SettingsException e) {
+                throw new StageException("--config " + configFile + ": " + e.getMessage(), e);
             }
         } else {
             json = new ObjectMapper().createObjectNode();

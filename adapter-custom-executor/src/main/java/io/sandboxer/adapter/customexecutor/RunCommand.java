@@ -50,8 +50,10 @@ final class RunCommand implements Callable<Integer> {
         if (!STAGE.matcher(stage).matches()) {
             throw new StageException("sub-stage \"" + stage + "\" is not a name the runner uses");
         }
-        if (!Files.isReadable(script)) {
-            throw new StageException("script " + script + " cannot be read");
+        if (!Files.isRegularFile(script) || !Files.isReadable(script)) {
+            // A directory would open for reading and stream nothing: the stage would "succeed" having run nothing.
+            throw new StageException("script " + script + (Files.isDirectory(script) ? " is a directory, not a script file"
+                    : Files.exists(script) ? " is not a readable file" : " does not exist"));
         }
         String name = JobIdentity.from(env).sandboxName(driver.prefix());
         ConnectInfo info;

@@ -42,6 +42,11 @@ record RunnerEnvironment(Map<String, String> env) {
         return Optional.ofNullable(env.get(JOB_PREFIX + name)).map(String::strip).filter(s -> !s.isEmpty());
     }
 
+    /** {@code SANDBOXER_DEBUG=1} in the runner's own environment: failures also print their stack. */
+    boolean debug() {
+        return runner("SANDBOXER_DEBUG").filter(v -> !v.equals("0") && !v.equalsIgnoreCase("false")).isPresent();
+    }
+
     private int code(String key, int fallback) {
         try {
             return Integer.parseInt(env.getOrDefault(key, Integer.toString(fallback)).strip());

@@ -1,5 +1,6 @@
 package io.sandboxer.adapter.customexecutor;
 
+import io.sandboxer.core.errors.UserMessages;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
@@ -27,7 +28,11 @@ public final class SandboxerCli {
         RunnerEnvironment env = RunnerEnvironment.current();
         CommandLine cli = new CommandLine(new SandboxerCli());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            System.err.println("ERROR: " + (e instanceof StageException ? e.getMessage() : e.toString()));
+            // The message in the failure's own words; the stack only on request (it names classes, not settings).
+            System.err.println("ERROR: " + UserMessages.of(e));
+            if (env.debug()) {
+                e.printStackTrace();
+            }
             return env.systemFailureExitCode();
         });
         cli.setParameterExceptionHandler((e, a) -> {

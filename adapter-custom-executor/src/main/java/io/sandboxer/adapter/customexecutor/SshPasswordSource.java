@@ -59,7 +59,7 @@ final class SshPasswordSource {
             String text = Files.readString(file, StandardCharsets.UTF_8);
             return text.endsWith("\r\n") ? text.substring(0, text.length() - 2) : text.endsWith("\n") ? text.substring(0, text.length() - 1) : text;
         } catch (IOException e) {
-            throw new StageException("--ssh-password-file " + file + " cannot be read: " + e.getMessage(), e);
+            throw new StageException("--ssh-password-file " + file + " cannot be read: " + io.sandboxer.core.errors.UserMessages.of(e), e);
         }
     }
 

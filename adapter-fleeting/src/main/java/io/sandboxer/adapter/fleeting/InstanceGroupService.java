@@ -1,8 +1,6 @@
 package io.sandboxer.adapter.fleeting;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -36,7 +34,9 @@ import io.sandboxer.core.model.Sandbox;
 import io.sandboxer.core.model.SandboxSpec;
 import io.sandboxer.core.model.SandboxState;
 import io.sandboxer.core.provider.SandboxProvider;
+import io.sandboxer.core.errors.UserMessages;
 import io.sandboxer.core.provider.SandboxProviders;
+import io.sandboxer.core.settings.SettingsBinder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -55,7 +55,6 @@ import org.slf4j.LoggerFactory;
  */
 final class InstanceGroupService extends InstanceGroupGrpc.InstanceGroupImplBase {
     private static final Logger LOG = LoggerFactory.getLogger(InstanceGroupService.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String defaultBackend;
     private final Function<Connector, ReadinessProbe> probes;
@@ -74,8 +73,7 @@ final class InstanceGroupService extends InstanceGroupGrpc.InstanceGroupImplBase
     @Override
     public void init(InitRequest request, StreamObserver<InitResponse> response) {
         answer(response, "Init", () -> {
-            JsonNode json = request.getConfig().isEmpty() ? JsonNodeFactory.instance.objectNode()
-                    : JSON.readTree(request.getConfig().toString(StandardCharsets.UTF_8));
+            JsonNode json = SettingsBinder.parse(request.getConfig().toString(StandardCharsets.UTF_8), "plugin_config");
             PluginConfig parsed = PluginConfig.from(json, defaultBackend);
             Connector parsedConnector = Connector.from(request.getSettings().getConnectorConfig());
             SandboxProvider opened = SandboxProviders.create(parsed.backend(), json, "plugin_config");
@@ -261,7 +259,7 @@ final class InstanceGroupService extends InstanceGroupGrpc.InstanceGroupImplBase
     }
 
     private static void fail(StreamObserver<?> response, String call, Exception e) {
-        String message = e instanceof IOException ? "plugin_config is not valid JSON: " + e.getMessage() : String.valueOf(e.getMessage());
+        String message = UserMessages.of(e);
         LOG.error("{} failed: {}", call, message);
         response.onError(Status.UNKNOWN.withDescription(message).asRuntimeException());
     }

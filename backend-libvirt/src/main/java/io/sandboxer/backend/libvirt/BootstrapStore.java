@@ -44,6 +44,15 @@ final class BootstrapStore {
             return;
         }
         try {
+            // The existing ancestors first: a state_dir under a private directory is refused before it is made.
+            Path existing = stateDir.toAbsolutePath();
+            while (existing.getParent() != null && !Files.exists(existing)) {
+                existing = existing.getParent();
+            }
+            if (Files.exists(existing) && !Files.isDirectory(existing)) {
+                throw new SandboxException("state_dir " + stateDir + " cannot be made: " + existing + " is not a directory", false);
+            }
+            checkQemuCanEnter(existing);
             if (!Files.isDirectory(stateDir)) {
                 Files.createDirectories(stateDir);
                 Files.setPosixFilePermissions(stateDir, PosixFilePermissions.fromString("rwxr-x---"));
@@ -55,22 +64,27 @@ final class BootstrapStore {
                     Files.setPosixFilePermissions(stateDir, PosixFilePermissions.fromString("rwxr-x--x"));
                 }
             }
-            Optional<String> group = QemuGroup.name();
-            for (Path dir = stateDir.toAbsolutePath(); dir != null; dir = dir.getParent()) {
-                var attributes = Files.getFileAttributeView(dir, PosixFileAttributeView.class).readAttributes();
-                var perms = attributes.permissions();
-                boolean othersMayEnter = perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE);
-                boolean qemuGroupMayEnter = group.isPresent() && attributes.group().getName().equals(group.get())
-                        && perms.contains(java.nio.file.attribute.PosixFilePermission.GROUP_EXECUTE);
-                if (!othersMayEnter && !qemuGroupMayEnter) {
-                    throw new SandboxException("state_dir " + stateDir + " cannot be reached by QEMU: " + dir + " is mode "
-                            + PosixFilePermissions.toString(perms) + " (owner " + attributes.owner().getName() + ", group "
-                            + attributes.group().getName() + "); choose a state_dir QEMU can enter, such as "
-                            + LibvirtSettings.DEFAULT_STATE_DIR, false);
-                }
-            }
+            checkQemuCanEnter(stateDir.toAbsolutePath());
         } catch (IOException e) {
-            throw new SandboxException("cannot prepare state_dir " + stateDir + ": " + e.getMessage(), false, e);
+            throw new SandboxException("cannot prepare state_dir " + stateDir + ": " + io.sandboxer.core.errors.UserMessages.of(e), false, e);
+        }
+    }
+
+    /** {@code dir} and every ancestor must let QEMU pass: by "others" execute, or by QEMU's group. */
+    private void checkQemuCanEnter(Path start) throws IOException {
+        Optional<String> group = QemuGroup.name();
+        for (Path dir = start; dir != null; dir = dir.getParent()) {
+            var attributes = Files.getFileAttributeView(dir, PosixFileAttributeView.class).readAttributes();
+            var perms = attributes.permissions();
+            boolean othersMayEnter = perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE);
+            boolean qemuGroupMayEnter = group.isPresent() && attributes.group().getName().equals(group.get())
+                    && perms.contains(java.nio.file.attribute.PosixFilePermission.GROUP_EXECUTE);
+            if (!othersMayEnter && !qemuGroupMayEnter) {
+                throw new SandboxException("state_dir " + stateDir + " cannot be reached by QEMU: " + dir + " is mode "
+                        + PosixFilePermissions.toString(perms) + " (owner " + attributes.owner().getName() + ", group "
+                        + attributes.group().getName() + "); choose a state_dir QEMU can enter, such as "
+                        + LibvirtSettings.DEFAULT_STATE_DIR, false);
+            }
         }
     }
 

@@ -20,6 +20,7 @@ import io.sandboxer.core.provider.SandboxNotFoundException;
 import io.sandboxer.core.provider.SandboxProvider;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -60,6 +61,7 @@ public final class LibvirtProvider implements SandboxProvider {
     private final BootstrapRenderer renderer;
     private final BootstrapStore bootstrapStore;
     private final AccessStore accessStore;
+    private final HostLimits limits;
 
     LibvirtProvider(LibvirtSettings settings, LibvirtConnection connection, Clock clock) {
         this.settings = settings;
@@ -74,7 +76,10 @@ public final class LibvirtProvider implements SandboxProvider {
                 LOG.warn("domain_type is kvm, but KVM on {} is not usable (no vmx/svm CPU flag): guests will crawl or fail; "
                         + "set domain_type to \"qemu\" or \"auto\"", UriPasswords.redact(settings.uri()));
             }
-            this.caCertificates = settings.caCertificatesPath() == null ? List.of() : CaCertificates.load(Path.of(settings.caCertificatesPath()));
+            this.limits = HostLimits.read(connection, settings, domainType);
+            limits.checkSettings(settings, domainType);
+            checkBootFiles();
+            this.caCertificates = loadCaCertificates();
             this.renderer = BootstrapRenderers.byFormat(settings.bootstrapFormat());
             this.bootstrapStore = new BootstrapStore(connection, settings);
             bootstrapStore.prepareStateDir();
@@ -85,6 +90,33 @@ public final class LibvirtProvider implements SandboxProvider {
         }
         LOG.info("libvirt backend ready: {} pool {} network {} base {} ({} GiB) domain type {}", UriPasswords.redact(settings.uri()), settings.poolName(),
                 settings.networkName(), base.path(), base.capacityBytes() >> 30, domainType);
+    }
+
+    private List<CaCertificate> loadCaCertificates() {
+        if (settings.caCertificatesPath() == null) {
+            return List.of();
+        }
+        try {
+            return CaCertificates.load(Path.of(settings.caCertificatesPath()));
+        } catch (IllegalArgumentException e) {
+            throw new SandboxException("ca_certificates_path \"" + settings.caCertificatesPath() + "\": " + e.getMessage(), false, e);
+        }
+    }
+
+    /**
+     * Direct boot files on a local hypervisor are checked here; a remote host's paths are its own, and its
+     * libvirtd names a missing one when the domain is defined (before it boots).
+     */
+    private void checkBootFiles() {
+        if (settings.boot() == null || !settings.isLocal() || settings.uri().startsWith("test:")) {
+            return;
+        }
+        for (String[] file : new String[][] {{"boot.kernel", settings.boot().kernel()}, {"boot.initrd", settings.boot().initrd()}}) {
+            if (file[1] != null && !Files.isRegularFile(Path.of(file[1]))) {
+                throw new SandboxException(file[0] + " \"" + file[1] + "\" " + (Files.exists(Path.of(file[1])) ? "is not a file" : "does not exist")
+                        + " on this hypervisor host: give the path of the guest's " + file[0].substring(5) + " image", false);
+            }
+        }
     }
 
     private String resolveDomainType() {
@@ -152,6 +184,7 @@ public final class LibvirtProvider implements SandboxProvider {
         Instant created = clock.instant();
         Instant expires = spec.ttl() != null ? created.plus(spec.ttl()) : settings.ttl() != null ? created.plus(settings.ttl()) : null;
         BaseVolume backing = baseFor(spec.image());
+        limits.checkSandbox(name, vcpus(spec), memoryMib(spec));
         String overlay = name + ".qcow2";
         Deque<Step> done = new ArrayDeque<>();
         try {

@@ -50,6 +50,13 @@ public record LibvirtSettings(
     public static final String FLATCAR_FW_CFG_KEY = "opt/org.flatcar-linux/config";
     public static final String FCOS_FW_CFG_KEY = "opt/com.coreos/config";
     private static final Pattern LIBVIRT_NAME = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9_.+-]{0,127}$");
+    /** QEMU's highest vCPU count on any machine type (q35 with x2APIC). */
+    static final int MAX_VCPUS = 4096;
+    /** 16 TiB: beyond any host this runs on. */
+    static final int MAX_MEMORY_MIB = 16 * 1024 * 1024;
+    /** 64 TiB: a thin qcow2 overlay can be that large, a guest disk larger is a typo. */
+    static final int MAX_DISK_GIB = 64 * 1024;
+    private static final Pattern URI = Pattern.compile("^[a-z][a-z0-9]*(\\+[a-z0-9]+)?://[^\\s]*$");
     private static final Pattern MACHINE = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$");
     private static final List<String> DOMAIN_TYPES = List.of("kvm", "qemu", "auto");
     private static final List<String> DISK_BUSES = List.of("virtio", "sata", "scsi", "ide");
@@ -96,17 +103,20 @@ public record LibvirtSettings(
                 .matches("pool_name", poolName, LIBVIRT_NAME, "use letters, digits, '_', '.', '+' and '-' (a libvirt pool name)")
                 .matches("network_name", networkName, LIBVIRT_NAME, "use letters, digits, '_', '.', '+' and '-' (a libvirt network name)")
                 .matches("base_volume_name", baseVolumeName, LIBVIRT_NAME, "use letters, digits, '_', '.', '+' and '-' (a volume name)")
+                .matches("uri", uri, URI, "a libvirt connection URI such as qemu:///system or qemu+ssh://root@host/system")
                 .atLeast("max_size", maxSize, 1)
-                .atLeast("vcpu_count", vcpuCount, 1)
-                .atLeast("memory_mib", memoryMib, 256)
-                .atLeast("disk_size_gib", diskSizeGib, 1)
+                // Upper bounds are QEMU's own (the host's real limits are checked once connected): a larger
+                // number is a typo, and would otherwise reach QEMU and fail a boot after creating disks.
+                .between("vcpu_count", vcpuCount, 1, MAX_VCPUS)
+                .between("memory_mib", memoryMib, 256, MAX_MEMORY_MIB)
+                .between("disk_size_gib", diskSizeGib, 1, MAX_DISK_GIB)
                 .oneOf("domain_type", domainType, DOMAIN_TYPES)
                 .matches("machine_type", machineType, MACHINE, "a QEMU machine type such as q35, pc or virt")
                 .oneOf("disk_bus", diskBus, DISK_BUSES)
                 .oneOf("network_model", networkModel, NETWORK_MODELS)
                 .oneOf("bootstrap_format", bootstrapFormat, FORMATS)
                 .oneOf("provider", provider, List.of("libvirt"))
-                .atLeast("max_parallel_creates", maxParallelCreates, 1);
+                .between("max_parallel_creates", maxParallelCreates, 1, 64);
         if ((baseVolumeName == null) == (baseVolumePath == null)) {
             check.failMissing("base_volume_name", "set exactly one of base_volume_name and base_volume_path");
         }

@@ -59,10 +59,18 @@ class LibvirtSettingsTest {
     static Stream<Arguments> badValues() {
         String base = "\"pool_name\": \"default\", \"base_volume_name\": \"base.qcow2\"";
         return Stream.of(
-                Arguments.of("{" + base + ", \"memory_mib\": 128}", "plugin_config.memory_mib", "at least 256"),
-                Arguments.of("{" + base + ", \"vcpu_count\": 0}", "plugin_config.vcpu_count", "at least 1"),
+                Arguments.of("{" + base + ", \"memory_mib\": 128}", "plugin_config.memory_mib", "between 256 and 16777216"),
+                Arguments.of("{" + base + ", \"memory_mib\": 99999999}", "plugin_config.memory_mib", "between 256 and 16777216"),
+                Arguments.of("{" + base + ", \"vcpu_count\": 0}", "plugin_config.vcpu_count", "between 1 and 4096"),
+                Arguments.of("{" + base + ", \"vcpu_count\": 100000}", "plugin_config.vcpu_count", "between 1 and 4096"),
+                Arguments.of("{" + base + ", \"vcpu_count\": 99999999999}", "plugin_config.vcpu_count", "whole number"),
+                Arguments.of("{" + base + ", \"uri\": \"\"}", "plugin_config.uri", "qemu:///system"),
+                Arguments.of("{" + base + ", \"uri\": \"qemu:/system\"}", "plugin_config.uri", "qemu:///system"),
+                Arguments.of("{" + base + ", \"ttl\": \"99999999999h\"}", "plugin_config.ttl", "longest duration"),
+                Arguments.of("{" + base + ", \"max_parallel_creates\": 1000}", "plugin_config.max_parallel_creates", "between 1 and 64"),
                 Arguments.of("{" + base + ", \"max_size\": 0}", "plugin_config.max_size", "at least 1"),
-                Arguments.of("{" + base + ", \"disk_size_gib\": -1}", "plugin_config.disk_size_gib", "at least 1"),
+                Arguments.of("{" + base + ", \"disk_size_gib\": -1}", "plugin_config.disk_size_gib", "between 1 and 65536"),
+                Arguments.of("{" + base + ", \"disk_size_gib\": 500000}", "plugin_config.disk_size_gib", "between 1 and 65536"),
                 Arguments.of("{" + base + ", \"address_source\": \"dhcp\"}", "plugin_config.address_source", "one of auto, lease, agent, arp"),
                 Arguments.of("{" + base + ", \"domain_type\": \"xen\"}", "plugin_config.domain_type", "one of kvm, qemu, auto"),
                 Arguments.of("{" + base + ", \"disk_bus\": \"usb\"}", "plugin_config.disk_bus", "one of virtio"),

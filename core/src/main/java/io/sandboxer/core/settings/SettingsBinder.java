@@ -52,14 +52,20 @@ public final class SettingsBinder {
             java.util.regex.Pattern.compile("(?i)pass|secret|token|key|cred");
 
     public <T extends Record> T bind(String json, Class<T> type, String path) {
-        JsonNode tree;
+        return bind(parse(json, path), type, path);
+    }
+
+    /**
+     * Reads settings text as every adapter must: strictly (a duplicate key is an error, not "the last one wins"),
+     * with a message that names {@code path} and the line and column; empty text is an empty object.
+     */
+    public static JsonNode parse(String json, String path) {
         try {
-            tree = json == null || json.isBlank() ? JsonNodeFactory.instance.objectNode() : MAPPER.readTree(json);
+            return json == null || json.isBlank() ? JsonNodeFactory.instance.objectNode() : MAPPER.readTree(json);
         } catch (JsonProcessingException e) {
             String where = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
             throw SettingsException.single(path.isEmpty() ? "settings" : path, null, "is not valid JSON" + where + ": " + e.getOriginalMessage());
         }
-        return bind(tree, type, path);
     }
 
     public <T extends Record> T bind(JsonNode node, Class<T> type, String path) {
