@@ -70,11 +70,14 @@ public final class KubevirtProvider implements SandboxProvider {
     private final Map<String, PortForwardTunnel> tunnels = new ConcurrentHashMap<>();
     private final boolean ownsClient;
 
+    private final ApiCalls api;
+
     public KubevirtProvider(KubevirtSettings settings, KubernetesClient client, Clock clock, boolean ownsClient) {
         this.settings = settings;
         this.client = client;
         this.clock = clock;
         this.ownsClient = ownsClient;
+        this.api = new ApiCalls(client.getMasterUrl() == null ? null : client.getMasterUrl().toString());
     }
 
     private MixedOperation<VirtualMachineInstance, KubernetesResourceList<VirtualMachineInstance>, Resource<VirtualMachineInstance>> vmis() {
@@ -125,7 +128,7 @@ public final class KubevirtProvider implements SandboxProvider {
                 .withLabels(Map.of(KubevirtNames.GROUP_LABEL, settings.group(), KubevirtNames.ID_LABEL, name,
                         KubevirtNames.KIND_LABEL, KubevirtNames.KIND_BOOTSTRAP))
                 .endMetadata().withType("Opaque").withData(data).build();
-        ApiCalls.retrying("creating Secret " + secret.getMetadata().getName(), () -> client.secrets().inNamespace(ns()).resource(secret).create());
+        api.retrying("creating Secret " + secret.getMetadata().getName(), () -> client.secrets().inNamespace(ns()).resource(secret).create());
 
         VirtualMachineInstance vmi = VmiFactory.build(new VmiFactory.Request(name, ns(), settings.group(), image, settings.imagePullPolicy(),
                 settings.imagePullSecret(), architecture, machineType,
@@ -136,7 +139,7 @@ public final class KubevirtProvider implements SandboxProvider {
                 spec.labels()));
         VirtualMachineInstance created;
         try {
-            created = ApiCalls.retrying("creating VirtualMachineInstance " + name, () -> vmis().inNamespace(ns()).resource(vmi).create());
+            created = api.retrying("creating VirtualMachineInstance " + name, () -> vmis().inNamespace(ns()).resource(vmi).create());
         } catch (SandboxException e) {
             deleteSecretQuietly(name, e);
             throw e;
@@ -206,7 +209,7 @@ public final class KubevirtProvider implements SandboxProvider {
 
     @Override
     public Optional<Sandbox> get(String id) {
-        VirtualMachineInstance vmi = ApiCalls.retrying("reading VirtualMachineInstance " + id, () -> vmis().inNamespace(ns()).withName(id).get());
+        VirtualMachineInstance vmi = api.retrying("reading VirtualMachineInstance " + id, () -> vmis().inNamespace(ns()).withName(id).get());
         return Optional.ofNullable(vmi).filter(this::ours).map(this::toSandbox);
     }
 
@@ -217,7 +220,7 @@ public final class KubevirtProvider implements SandboxProvider {
 
     @Override
     public List<Sandbox> list() {
-        return ApiCalls.retrying("listing VirtualMachineInstances", () -> vmis().inNamespace(ns())
+        return api.retrying("listing VirtualMachineInstances", () -> vmis().inNamespace(ns())
                 .withLabel(KubevirtNames.GROUP_LABEL, settings.group()).list().getItems()).stream().map(this::toSandbox).toList();
     }
 
@@ -234,13 +237,13 @@ public final class KubevirtProvider implements SandboxProvider {
     @Override
     public boolean delete(String id) {
         Optional.ofNullable(tunnels.remove(id)).ifPresent(PortForwardTunnel::close);
-        VirtualMachineInstance vmi = ApiCalls.retrying("reading VirtualMachineInstance " + id, () -> vmis().inNamespace(ns()).withName(id).get());
+        VirtualMachineInstance vmi = api.retrying("reading VirtualMachineInstance " + id, () -> vmis().inNamespace(ns()).withName(id).get());
         boolean removed = false;
         if (vmi != null && !ours(vmi)) {
             return false; // another group's VMI of that name: not ours to touch
         }
         if (vmi != null) {
-            removed |= !ApiCalls.retrying("deleting VirtualMachineInstance " + id,
+            removed |= !api.retrying("deleting VirtualMachineInstance " + id,
                     () -> vmis().inNamespace(ns()).withName(id).withGracePeriod(0).delete()).isEmpty();
         }
         removed |= deleteSecret(id);
@@ -251,19 +254,19 @@ public final class KubevirtProvider implements SandboxProvider {
     }
 
     private boolean deleteSecret(String id) {
-        Secret secret = ApiCalls.retrying("reading Secret of " + id,
+        Secret secret = api.retrying("reading Secret of " + id,
                 () -> client.secrets().inNamespace(ns()).withName(KubevirtNames.secretName(id)).get());
         if (secret == null || secret.getMetadata().getLabels() == null
                 || !settings.group().equals(secret.getMetadata().getLabels().get(KubevirtNames.GROUP_LABEL))) {
             return false;
         }
-        return !ApiCalls.retrying("deleting Secret of " + id,
+        return !api.retrying("deleting Secret of " + id,
                 () -> client.secrets().inNamespace(ns()).withName(KubevirtNames.secretName(id)).delete()).isEmpty();
     }
 
     @Override
     public ConnectInfo connectInfo(String id) {
-        VirtualMachineInstance vmi = ApiCalls.retrying("reading VirtualMachineInstance " + id, () -> vmis().inNamespace(ns()).withName(id).get());
+        VirtualMachineInstance vmi = api.retrying("reading VirtualMachineInstance " + id, () -> vmis().inNamespace(ns()).withName(id).get());
         if (vmi == null || !ours(vmi)) {
             throw new SandboxNotFoundException(id);
         }
@@ -274,7 +277,7 @@ public final class KubevirtProvider implements SandboxProvider {
         if (status.state() != SandboxState.RUNNING) {
             throw new SandboxException(id + " is not ready yet (" + status.detail() + ")", true);
         }
-        Secret secret = ApiCalls.retrying("reading Secret of " + id, () -> client.secrets().inNamespace(ns()).withName(KubevirtNames.secretName(id)).get());
+        Secret secret = api.retrying("reading Secret of " + id, () -> client.secrets().inNamespace(ns()).withName(KubevirtNames.secretName(id)).get());
         if (secret == null || secret.getData() == null) {
             throw new SandboxException("the Secret " + KubevirtNames.secretName(id) + " with the credentials of " + id + " is missing", false);
         }
@@ -325,12 +328,12 @@ public final class KubevirtProvider implements SandboxProvider {
         Duration grace = query.orphanGrace().compareTo(ORPHAN_GRACE) > 0 ? query.orphanGrace() : ORPHAN_GRACE;
         Instant now = clock.instant();
         List<String> orphans = new ArrayList<>();
-        List<VirtualMachineInstance> all = ApiCalls.retrying("listing VirtualMachineInstances", () -> vmis().inNamespace(ns())
+        List<VirtualMachineInstance> all = api.retrying("listing VirtualMachineInstances", () -> vmis().inNamespace(ns())
                 .withLabel(KubevirtNames.GROUP_LABEL, settings.group()).list().getItems());
         Set<String> existing = all.stream().map(v -> v.getMetadata().getName()).collect(Collectors.toSet());
         GarbageReport expired = SandboxProvider.deleteExpired(this, all.stream().map(this::toSandbox).toList(), now, maxAge, dryRun);
         Map<String, String> failures = new LinkedHashMap<>(expired.failures());
-        List<Secret> secrets = ApiCalls.retrying("listing Secrets", () -> client.secrets().inNamespace(ns())
+        List<Secret> secrets = api.retrying("listing Secrets", () -> client.secrets().inNamespace(ns())
                 .withLabel(KubevirtNames.GROUP_LABEL, settings.group()).list().getItems());
         for (Secret secret : secrets) {
             String id = secret.getMetadata().getLabels().get(KubevirtNames.ID_LABEL);
@@ -340,7 +343,7 @@ public final class KubevirtProvider implements SandboxProvider {
                 orphans.add(secret.getMetadata().getName());
                 if (!dryRun) {
                     try {
-                        ApiCalls.retrying("deleting orphaned Secret " + secret.getMetadata().getName(),
+                        api.retrying("deleting orphaned Secret " + secret.getMetadata().getName(),
                                 () -> client.secrets().inNamespace(ns()).withName(secret.getMetadata().getName()).delete());
                     } catch (SandboxException e) {
                         failures.put(secret.getMetadata().getName(), e.getMessage());
@@ -358,7 +361,7 @@ public final class KubevirtProvider implements SandboxProvider {
 
     @Override
     public void checkHealth() {
-        ApiCalls.retrying("listing VirtualMachineInstances", () -> vmis().inNamespace(ns()).withLabel(KubevirtNames.GROUP_LABEL, settings.group())
+        api.retrying("listing VirtualMachineInstances", () -> vmis().inNamespace(ns()).withLabel(KubevirtNames.GROUP_LABEL, settings.group())
                 .list());
     }
 

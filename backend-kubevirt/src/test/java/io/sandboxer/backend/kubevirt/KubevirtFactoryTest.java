@@ -1,6 +1,7 @@
 package io.sandboxer.backend.kubevirt;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -46,6 +47,17 @@ class KubevirtFactoryTest {
         }
         var json = new ObjectMapper().createObjectNode().put("kubeconfig", kubeconfig("https://127.0.0.1:" + port).toString());
         SandboxException e = assertThrows(SandboxException.class, () -> SandboxProviders.create("kubevirt", json, "plugin_config"));
-        assertTrue(e.getMessage().contains("listing VirtualMachineInstances failed"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("cannot reach the Kubernetes API at https://127.0.0.1:" + port + "/ (listing VirtualMachineInstances): "),
+                e.getMessage());
+        assertTrue(e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("connection refused"), "the cause: " + e.getMessage());
+        assertFalse(e.getMessage().matches(".*\\b(java|io\\.fabric8|okhttp3?)\\.[a-z]+\\..*"), "no class names: " + e.getMessage());
+    }
+
+    @Test
+    void aServerWhoseNameDoesNotResolveIsNamedWithTheCause() throws Exception {
+        var json = new ObjectMapper().createObjectNode().put("kubeconfig", kubeconfig("https://api.sandboxer-test.invalid:6443").toString());
+        SandboxException e = assertThrows(SandboxException.class, () -> SandboxProviders.create("kubevirt", json, "plugin_config"));
+        assertTrue(e.getMessage().startsWith("cannot reach the Kubernetes API at https://api.sandboxer-test.invalid:6443/"), e.getMessage());
+        assertTrue(e.getMessage().contains("does not resolve") || e.getMessage().contains("not known"), "the cause: " + e.getMessage());
     }
 }
