@@ -35,7 +35,7 @@ public final class KubevirtProviderFactory implements SandboxProviderFactory<Kub
                     ? Config.fromKubeconfig(null, Files.readString(Path.of(settings.kubeconfig())), settings.kubeconfig())
                     : Config.autoConfigure(null);
         } catch (IOException e) {
-            throw new SandboxException("cannot read kubeconfig " + settings.kubeconfig() + ": " + e.getMessage(), false, e);
+            throw new SandboxException("kubeconfig \"" + settings.kubeconfig() + "\" cannot be read: " + io.sandboxer.core.errors.UserMessages.of(e), false, e);
         }
         config.setRequestTimeout(10_000);
         config.setConnectionTimeout(5_000);

@@ -6,6 +6,7 @@ import io.sandboxer.core.fleet.SweepPolicy;
 import io.sandboxer.core.model.Architecture;
 import io.sandboxer.core.model.OsFamily;
 import io.sandboxer.core.model.Quantity;
+import io.sandboxer.core.model.Resources;
 import io.sandboxer.core.settings.Validated;
 import io.sandboxer.core.settings.Validation;
 import java.time.Duration;
@@ -58,6 +59,7 @@ public record KubevirtSettings(
         }
     }
 
+    private static final Pattern IMAGE = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9._/:@+-]{0,511}$");
     private static final Pattern DNS_LABEL = Pattern.compile("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$");
     private static final Pattern LABEL_VALUE = Pattern.compile("^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$");
     private static final Pattern AMD64_MACHINE = Pattern.compile("^(q35|pc-q35)[-A-Za-z0-9._]*$");
@@ -104,6 +106,19 @@ public record KubevirtSettings(
             check.failMissing("in_cluster / kubeconfig", "set either in_cluster or kubeconfig, not both");
         }
         machineTypeProblem(machineType, architecture).ifPresent(problem -> check.fail("machine_type", machineType, problem));
+        sizeWithin(check, "cpu_request", cpuRequest, Resources.MIN_CPU, Resources.MAX_CPU);
+        sizeWithin(check, "cpu_limit", cpuLimit, Resources.MIN_CPU, Resources.MAX_CPU);
+        sizeWithin(check, "memory_request", memoryRequest, Resources.MIN_MEMORY, Resources.MAX_MEMORY);
+        sizeWithin(check, "memory_limit", memoryLimit, Resources.MIN_MEMORY, Resources.MAX_MEMORY);
+        sizeWithin(check, "ephemeral_storage_request", ephemeralStorageRequest, Resources.MIN_STORAGE, Resources.MAX_STORAGE);
+        sizeWithin(check, "ephemeral_storage_limit", ephemeralStorageLimit, Resources.MIN_STORAGE, Resources.MAX_STORAGE);
+        check.notBlank("kubeconfig", kubeconfig)
+                .notBlank("image", image)
+                .notBlank("image_pull_secret", imagePullSecret)
+                .notBlank("ssh_user", sshUser);
+        if (image != null && !image.isBlank() && !IMAGE.matcher(image).matches()) {
+            check.fail("image", image, "a container image reference such as quay.io/containerdisks/fedora:40 (no spaces or control characters)");
+        }
         requestWithinLimit(check, "cpu_request", cpuRequest, cpuLimit);
         requestWithinLimit(check, "memory_request", memoryRequest, memoryLimit);
         requestWithinLimit(check, "ephemeral_storage_request", ephemeralStorageRequest, ephemeralStorageLimit);
@@ -128,6 +143,12 @@ public record KubevirtSettings(
                 : java.util.Optional.of("KubeVirt on " + architecture.goName() + " accepts "
                         + (architecture == Architecture.ARM64 ? "virt machine types (virt, virt-rhel9.6.0...)" : "q35 machine types (q35, pc-q35-rhel9.6.0...)")
                         + "; microvm and others are rejected by its admission webhook");
+    }
+
+    private static void sizeWithin(Validation check, String field, Quantity value, Quantity min, Quantity max) {
+        if (value != null && (value.compareTo(min) < 0 || value.compareTo(max) > 0)) {
+            check.fail(field, value.text(), "must be between " + min.text() + " and " + max.text());
+        }
     }
 
     private static void requestWithinLimit(Validation check, String field, Quantity request, Quantity limit) {

@@ -46,6 +46,15 @@ class KubevirtSettingsTest {
                 Arguments.of("{\"in_cluster\": true, \"kubeconfig\": \"/k\"}", "plugin_config.in_cluster / kubeconfig", "not both"),
                 Arguments.of("{\"group\": \"has:colon\"}", "plugin_config.group", "label value"),
                 Arguments.of("{\"provider\": \"libvirt\"}", "plugin_config.provider", "one of kubevirt"),
+                Arguments.of("{\"memory_request\": \"1\"}", "plugin_config.memory_request", "between 256Mi and 16Ti"),
+                Arguments.of("{\"memory_limit\": \"9Ei\"}", "plugin_config.memory_limit", "between 256Mi and 16Ti"),
+                Arguments.of("{\"cpu_request\": \"0\"}", "plugin_config.cpu_request", "between 100m and 4096"),
+                Arguments.of("{\"ephemeral_storage_limit\": \"500Ti\"}", "plugin_config.ephemeral_storage_limit", "between 1Gi and 64Ti"),
+                Arguments.of("{\"kubeconfig\": \"\"}", "plugin_config.kubeconfig", "must not be empty"),
+                Arguments.of("{\"image\": \"\"}", "plugin_config.image", "must not be empty"),
+                Arguments.of("{\"image\": \"fedora; rm -rf /\"}", "plugin_config.image", "container image reference"),
+                Arguments.of("{\"ssh_user\": \" \"}", "plugin_config.ssh_user", "must not be empty"),
+                Arguments.of("{\"namespace\": \"a\", \"namespace\": \"b\"}", "plugin_config", "Duplicate field 'namespace'"),
                 Arguments.of("{\"namespce\": \"x\"}", "plugin_config.namespce", "did you mean \"namespace\""));
     }
 
