@@ -17,10 +17,11 @@ import org.w3c.dom.NodeList;
  *
  * @param maxVcpus     libvirt's maximum for the domain type ({@code virConnectGetMaxVcpus})
  * @param memoryMib    the host's memory; a guest larger than its host cannot be meant
- * @param machineTypes the machine types QEMU offers for the architecture (with their canonical names); empty when
- *                     the driver reports none (libvirt's test driver), and then not checked
+ * @param machineTypes the machine types QEMU offers per libvirt architecture name (with their canonical names); an
+ *                     architecture that is absent is not offered; empty when the driver reports none (libvirt's test
+ *                     driver), and then nothing is checked
  */
-record HostLimits(int maxVcpus, long memoryMib, Set<String> machineTypes) {
+record HostLimits(int maxVcpus, long memoryMib, java.util.Map<String, Set<String>> machineTypes) {
 
     static HostLimits read(LibvirtConnection connection, LibvirtSettings settings, String domainType) {
         return connection.call("reading the hypervisor host's limits", c -> {
@@ -31,19 +32,17 @@ record HostLimits(int maxVcpus, long memoryMib, Set<String> machineTypes) {
             } catch (LibvirtException e) {
                 maxVcpus = LibvirtSettings.MAX_VCPUS; // some drivers do not say; QEMU's own bound still holds
             }
-            Set<String> machines = settings.machineType() == null ? Set.of() : machineTypes(c.getCapabilities(), settings.architecture().libvirtName());
+            java.util.Map<String, Set<String>> machines = settings.uri().startsWith("test:") ? java.util.Map.of() : machineTypes(c.getCapabilities());
             return new HostLimits(maxVcpus <= 0 ? LibvirtSettings.MAX_VCPUS : maxVcpus, node.memory / 1024, machines);
         });
     }
 
-    static Set<String> machineTypes(String capabilitiesXml, String arch) {
-        Set<String> machines = new TreeSet<>();
+    static java.util.Map<String, Set<String>> machineTypes(String capabilitiesXml) {
+        java.util.Map<String, Set<String>> byArch = new java.util.TreeMap<>();
         NodeList guests = Xml.parse(capabilitiesXml).getElementsByTagName("guest");
         for (int i = 0; i < guests.getLength(); i++) {
             for (Element a : Xml.children((Element) guests.item(i), "arch")) {
-                if (!arch.equals(a.getAttribute("name"))) {
-                    continue;
-                }
+                Set<String> machines = byArch.computeIfAbsent(a.getAttribute("name"), k -> new TreeSet<>());
                 List<Element> all = new ArrayList<>(Xml.children(a, "machine"));
                 Xml.children(a, "domain").forEach(d -> all.addAll(Xml.children(d, "machine")));
                 for (Element machine : all) {
@@ -54,7 +53,7 @@ record HostLimits(int maxVcpus, long memoryMib, Set<String> machineTypes) {
                 }
             }
         }
-        return machines;
+        return byArch;
     }
 
     /** The configured sizes and machine type against the host: every problem at once, each naming its setting. */
@@ -67,17 +66,21 @@ record HostLimits(int maxVcpus, long memoryMib, Set<String> machineTypes) {
         if (memoryMib > 0 && settings.memoryMib() > memoryMib) {
             problems.add("memory_mib " + settings.memoryMib() + " is more than the hypervisor host's memory (" + memoryMib + " MiB)");
         }
-        if (settings.machineType() != null && !machineTypes.isEmpty() && !machineTypes.contains(settings.machineType())) {
-            problems.add("machine_type \"" + settings.machineType() + "\" is not offered for " + settings.architecture().libvirtName() + " on "
-                    + UriPasswords.redact(settings.uri()) + "; allowed are: " + String.join(", ", shortList()));
-        }
+        machineProblem(settings.architecture().libvirtName(), settings.machineType(), "architecture", "machine_type")
+                .ifPresent(p -> problems.add(p + " on " + UriPasswords.redact(settings.uri())));
         if (!problems.isEmpty()) {
             throw new SandboxException(String.join("; ", problems), false);
         }
     }
 
-    /** A sandbox's own size (a job's request within the adapter's limits) against the host, before anything exists. */
-    void checkSandbox(String name, int vcpus, long sandboxMemoryMib) {
+    /**
+     * A sandbox's own architecture, machine type and size (a job may choose them, within the adapter's limits)
+     * against the host, before anything exists.
+     */
+    void checkSandbox(String name, String arch, String machine, int vcpus, long sandboxMemoryMib) {
+        machineProblem(arch, machine, "the architecture of " + name, "the machine type of " + name).ifPresent(p -> {
+            throw new SandboxException(p, false);
+        });
         if (vcpus > maxVcpus) {
             throw new SandboxException(name + " asks for " + vcpus + " vCPUs; the hypervisor host allows at most " + maxVcpus, false);
         }
@@ -86,8 +89,23 @@ record HostLimits(int maxVcpus, long memoryMib, Set<String> machineTypes) {
         }
     }
 
+    private java.util.Optional<String> machineProblem(String arch, String machine, String archName, String machineName) {
+        if (machineTypes.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        Set<String> offered = machineTypes.get(arch);
+        if (offered == null) {
+            return java.util.Optional.of(archName + " " + arch + " is not offered by the hypervisor host; it runs " + String.join(", ", machineTypes.keySet()));
+        }
+        if (machine != null && !offered.contains(machine)) {
+            return java.util.Optional.of(machineName + " \"" + machine + "\" is not offered for " + arch + "; allowed are: "
+                    + String.join(", ", shortList(offered)));
+        }
+        return java.util.Optional.empty();
+    }
+
     /** QEMU lists dozens of versioned types: name the unversioned ones and say how to see the rest. */
-    private List<String> shortList() {
+    private static List<String> shortList(Set<String> machineTypes) {
         List<String> plain = machineTypes.stream().filter(m -> !m.matches(".*-\\d.*")).toList();
         List<String> shown = new ArrayList<>(plain.isEmpty() ? machineTypes.stream().limit(12).toList() : plain);
         if (shown.size() < machineTypes.size()) {

@@ -184,7 +184,8 @@ public final class LibvirtProvider implements SandboxProvider {
         Instant created = clock.instant();
         Instant expires = spec.ttl() != null ? created.plus(spec.ttl()) : settings.ttl() != null ? created.plus(settings.ttl()) : null;
         BaseVolume backing = baseFor(spec.image());
-        limits.checkSandbox(name, vcpus(spec), memoryMib(spec));
+        limits.checkSandbox(name, (spec.architecture() != null ? spec.architecture() : settings.architecture()).libvirtName(),
+                spec.machineType() != null ? spec.machineType() : settings.machineType(), vcpus(spec), memoryMib(spec));
         String overlay = name + ".qcow2";
         Deque<Step> done = new ArrayDeque<>();
         try {

@@ -29,13 +29,13 @@ class HostLimitsTest {
 
     @Test
     void machineTypesAreReadPerArchitectureWithTheirAliases() {
-        assertEquals(Set.of("pc-i440fx-7.2", "pc", "pc-q35-7.2", "q35", "microvm"), HostLimits.machineTypes(CAPABILITIES, "x86_64"));
-        assertEquals(Set.of("virt"), HostLimits.machineTypes(CAPABILITIES, "aarch64"));
+        assertEquals(Set.of("pc-i440fx-7.2", "pc", "pc-q35-7.2", "q35", "microvm"), HostLimits.machineTypes(CAPABILITIES).get("x86_64"));
+        assertEquals(Set.of("virt"), HostLimits.machineTypes(CAPABILITIES).get("aarch64"));
     }
 
     @Test
     void settingsTheHostCannotHonourAreRefusedByName() {
-        HostLimits host = new HostLimits(16, 8192, HostLimits.machineTypes(CAPABILITIES, "x86_64"));
+        HostLimits host = new HostLimits(16, 8192, HostLimits.machineTypes(CAPABILITIES));
         LibvirtSettings tooBig = TestDriver.settings(dir, s -> s.put("vcpu_count", 64).put("memory_mib", 65536).put("machine_type", "pc-q99")
                 .put("architecture", "amd64"));
         SandboxException e = assertThrows(SandboxException.class, () -> host.checkSettings(tooBig, "kvm"));
@@ -49,11 +49,15 @@ class HostLimitsTest {
 
     @Test
     void aSandboxLargerThanTheHostIsRefusedNamingItsSize() {
-        HostLimits host = new HostLimits(16, 8192, Set.of());
-        assertTrue(assertThrows(SandboxException.class, () -> host.checkSandbox("sbx-1", 17, 1024)).getMessage()
+        HostLimits host = new HostLimits(16, 8192, java.util.Map.of("x86_64", Set.of("q35", "pc")));
+        assertTrue(assertThrows(SandboxException.class, () -> host.checkSandbox("sbx-1", "x86_64", null, 17, 1024)).getMessage()
                 .contains("sbx-1 asks for 17 vCPUs; the hypervisor host allows at most 16"));
-        assertTrue(assertThrows(SandboxException.class, () -> host.checkSandbox("sbx-1", 1, 9000)).getMessage()
+        assertTrue(assertThrows(SandboxException.class, () -> host.checkSandbox("sbx-1", "x86_64", null, 1, 9000)).getMessage()
                 .contains("asks for 9000 MiB of memory; the hypervisor host has 8192 MiB"));
-        assertDoesNotThrow(() -> host.checkSandbox("sbx-1", 16, 8192));
+        assertTrue(assertThrows(SandboxException.class, () -> host.checkSandbox("sbx-1", "x86_64", "isapc;x", 1, 512)).getMessage()
+                .contains("the machine type of sbx-1 \"isapc;x\" is not offered for x86_64; allowed are: pc, q35"));
+        assertTrue(assertThrows(SandboxException.class, () -> host.checkSandbox("sbx-1", "aarch64", null, 1, 512)).getMessage()
+                .contains("the architecture of sbx-1 aarch64 is not offered by the hypervisor host; it runs x86_64"));
+        assertDoesNotThrow(() -> host.checkSandbox("sbx-1", "x86_64", "q35", 16, 8192));
     }
 }
