@@ -60,9 +60,17 @@ final class JobDefaults {
                 : new ImageRef.ContainerDisk(i)).orElse(null);
     }
 
+    /** The job's or runner's machine type, by its shape here; the backend checks it against what the host offers. */
     String machineType(RunnerEnvironment env) {
-        return pick(env, "VM_MACHINE_TYPE", machineType);
+        String value = pick(env, "VM_MACHINE_TYPE", machineType);
+        if (value != null && !MACHINE_TYPE.matcher(value).matches()) {
+            throw new StageException(source(env, "VM_MACHINE_TYPE", "--default-machine-type") + " \"" + value
+                    + "\" is not allowed: a machine type such as q35, pc or virt (letters, digits, '.', '_' and '-')");
+        }
+        return value;
     }
+
+    private static final java.util.regex.Pattern MACHINE_TYPE = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 
     Architecture architecture(RunnerEnvironment env) {
         String value = pick(env, "VM_ARCHITECTURE", architecture);

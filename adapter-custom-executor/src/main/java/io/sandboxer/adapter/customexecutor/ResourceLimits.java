@@ -2,6 +2,7 @@ package io.sandboxer.adapter.customexecutor;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sandboxer.core.model.Quantity;
+import io.sandboxer.core.model.Resources;
 import java.util.Optional;
 
 /**
@@ -44,19 +45,22 @@ record ResourceLimits(Limit cpu, Limit memory, Limit storage) {
     static ResourceLimits of(String maxCpu, String maxMemory, String maxStorage, JobDefaults defaults, JsonNode settings, String backend) {
         boolean libvirt = "libvirt".equals(backend);
         return new ResourceLimits(
-                limit("CPU", "cpu", maxCpu, defaults.cpuLimit, defaults.cpuRequest, settings, libvirt, "vcpu_count", "", MIN_CPU),
-                limit("memory", "memory", maxMemory, defaults.memoryLimit, defaults.memoryRequest, settings, libvirt, "memory_mib", "Mi", MIN_MEMORY),
-                new Limit("storage", "--max-storage", first(parse("--max-storage", maxStorage),
-                        parse("--default-ephemeral-storage-limit", defaults.storageLimit),
-                        parse("--default-ephemeral-storage-request", defaults.storageRequest),
+                limit("CPU", "cpu", maxCpu, defaults.cpuLimit, defaults.cpuRequest, settings, libvirt, "vcpu_count", "", MIN_CPU, Resources.MAX_CPU),
+                limit("memory", "memory", maxMemory, defaults.memoryLimit, defaults.memoryRequest, settings, libvirt, "memory_mib", "Mi", MIN_MEMORY,
+                        Resources.MAX_MEMORY),
+                new Limit("storage", "--max-storage", first(parse("--max-storage", maxStorage, MIN_STORAGE, Resources.MAX_STORAGE),
+                        parse("--default-ephemeral-storage-limit", defaults.storageLimit, MIN_STORAGE, Resources.MAX_STORAGE),
+                        parse("--default-ephemeral-storage-request", defaults.storageRequest, MIN_STORAGE, Resources.MAX_STORAGE),
                         configured(settings, libvirt, "disk_size_gib", "Gi", "ephemeral_storage")), MIN_STORAGE));
     }
 
     /** {@code --max-<flag>}, else {@code --default-<flag>-limit}, {@code --default-<flag>-request}, else the settings. */
     private static Limit limit(String resource, String flag, String max, String defaultLimit, String defaultRequest, JsonNode settings,
-            boolean libvirt, String libvirtKey, String libvirtUnit, Quantity minimum) {
-        return new Limit(resource, "--max-" + flag, first(parse("--max-" + flag, max), parse("--default-" + flag + "-limit", defaultLimit),
-                parse("--default-" + flag + "-request", defaultRequest), configured(settings, libvirt, libvirtKey, libvirtUnit, flag)), minimum);
+            boolean libvirt, String libvirtKey, String libvirtUnit, Quantity minimum, Quantity maximum) {
+        return new Limit(resource, "--max-" + flag, first(parse("--max-" + flag, max, minimum, maximum),
+                parse("--default-" + flag + "-limit", defaultLimit, minimum, maximum),
+                parse("--default-" + flag + "-request", defaultRequest, minimum, maximum), configured(settings, libvirt, libvirtKey, libvirtUnit, flag)),
+                minimum);
     }
 
     /** The settings' size: libvirt's one fixed number with its unit, KubeVirt's {@code <key>_limit}, else {@code <key>_request}. */
@@ -75,15 +79,21 @@ record ResourceLimits(Limit cpu, Limit memory, Limit storage) {
         return Optional.empty();
     }
 
-    private static Optional<Quantity> parse(String flag, String value) {
+    /** An operator's flag: a quantity within what any backend can give (a larger one is a typo, not a policy). */
+    private static Optional<Quantity> parse(String flag, String value, Quantity minimum, Quantity maximum) {
         if (value == null || value.isBlank()) {
             return Optional.empty();
         }
+        Quantity q;
         try {
-            return Optional.of(Quantity.parse(value));
+            q = Quantity.parse(value);
         } catch (IllegalArgumentException e) {
             throw new StageException(flag + ": " + e.getMessage());
         }
+        if (q.compareTo(minimum) < 0 || q.compareTo(maximum) > 0) {
+            throw new StageException(flag + " \"" + value + "\" is not allowed: it must be between " + minimum + " and " + maximum);
+        }
+        return Optional.of(q);
     }
 
     /** A settings value as a quantity: a number with {@code unit} appended (libvirt), or a Kubernetes quantity text. */

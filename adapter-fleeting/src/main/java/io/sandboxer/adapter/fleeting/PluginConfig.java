@@ -25,6 +25,10 @@ record PluginConfig(String backend, FleetSettings fleet) {
         }
         String prefix = config.has("domain_prefix") ? config.path("domain_prefix").asText()
                 : config.path("name_prefix").asText(InstanceName.DEFAULT_PREFIX);
+        if (!InstanceName.isValidPrefix(prefix)) {
+            String key = config.has("domain_prefix") ? "domain_prefix" : "name_prefix";
+            problems.add(new Violation("plugin_config." + key, config.path(key).toString(), InstanceName.prefixRule()));
+        }
         int parallel = config.path("max_parallel_creates").asInt(FleetSettings.DEFAULT_PARALLEL_CREATES);
         SweepPolicy sweep = "adopt".equals(config.path("sweep_policy").asText("delete")) ? SweepPolicy.ADOPT : SweepPolicy.DELETE;
         if (!problems.isEmpty()) {
