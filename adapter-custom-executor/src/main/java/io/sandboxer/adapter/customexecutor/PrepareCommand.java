@@ -112,7 +112,7 @@ final class PrepareCommand implements Callable<Integer> {
                 progress.say("a sandbox named " + name + " is left from an earlier attempt: deleting it first");
                 provider.delete(name);
             }
-            progress.say("creating sandbox " + name + " on " + backend + (spec.image() == null ? "" : " from " + spec.image()));
+            progress.say("creating sandbox " + name + " on " + backend + (spec.image() == null ? "" : " from " + spec.image().display()));
             provider.create(spec);
             cancellation.whenCancelled(() -> { });
             ConnectInfo info = provider.awaitConnectInfo(name, budget, (what, elapsed) -> progress.say("waiting for " + what));

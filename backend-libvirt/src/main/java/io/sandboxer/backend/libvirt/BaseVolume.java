@@ -15,16 +15,19 @@ record BaseVolume(String path, String format, long capacityBytes) {
      * files, so it is refused whoever asks (a job's image, the settings).
      */
     static BaseVolume check(LibvirtConnection connection, LibvirtSettings settings) {
-        return check(connection, settings.poolName(), settings.baseVolumeName(), settings.baseVolumePath());
+        return check(connection, settings.poolName(), settings.baseVolumeName(), settings.baseVolumePath(), null);
     }
 
-    /** Either {@code volumeName} in {@code poolName}, or the volume at {@code path}. */
-    static BaseVolume check(LibvirtConnection connection, String poolName, String volumeName, String path) {
+    /**
+     * Either {@code volumeName} in {@code poolName}, or the volume at {@code path}; {@code imageOf} names the sandbox
+     * whose own image (a job's choice) this is, null for the settings' base, so the message names what was given.
+     */
+    static BaseVolume check(LibvirtConnection connection, String poolName, String volumeName, String path, String imageOf) {
         return connection.call("checking the base volume", c -> {
             StorageVol vol;
             String what;
             if (volumeName != null) {
-                what = "base_volume_name \"" + volumeName + "\" in pool " + poolName;
+                what = (imageOf == null ? "base_volume_name" : "the image of " + imageOf) + " \"" + volumeName + "\" in pool " + poolName;
                 StoragePool pool = c.storagePoolLookupByName(poolName);
                 try {
                     vol = pool.storageVolLookupByName(volumeName);
@@ -37,7 +40,7 @@ record BaseVolume(String path, String format, long capacityBytes) {
                     pool.free();
                 }
             } else {
-                what = "base_volume_path " + path;
+                what = (imageOf == null ? "base_volume_path " : "the image of " + imageOf + " ") + path;
                 try {
                     vol = c.storageVolLookupByPath(path);
                 } catch (LibvirtException e) {

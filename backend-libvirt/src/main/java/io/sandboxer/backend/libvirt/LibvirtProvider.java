@@ -183,7 +183,7 @@ public final class LibvirtProvider implements SandboxProvider {
         String name = spec.name();
         Instant created = clock.instant();
         Instant expires = spec.ttl() != null ? created.plus(spec.ttl()) : settings.ttl() != null ? created.plus(settings.ttl()) : null;
-        BaseVolume backing = baseFor(spec.image());
+        BaseVolume backing = baseFor(name, spec.image());
         limits.checkSandbox(name, (spec.architecture() != null ? spec.architecture() : settings.architecture()).libvirtName(),
                 spec.machineType() != null ? spec.machineType() : settings.machineType(), vcpus(spec), memoryMib(spec));
         String overlay = name + ".qcow2";
@@ -282,13 +282,13 @@ public final class LibvirtProvider implements SandboxProvider {
         return renderer.render(b);
     }
 
-    private BaseVolume baseFor(ImageRef image) {
+    private BaseVolume baseFor(String name, ImageRef image) {
         if (image == null) {
             return base;
         }
         return switch (image) {
-            case ImageRef.PoolVolume v -> BaseVolume.check(connection, v.pool(), v.volume(), null);
-            case ImageRef.HostPath p -> BaseVolume.check(connection, settings.poolName(), null, p.path());
+            case ImageRef.PoolVolume v -> BaseVolume.check(connection, v.pool(), v.volume(), null, name);
+            case ImageRef.HostPath p -> BaseVolume.check(connection, settings.poolName(), null, p.path(), name);
             case ImageRef.ContainerDisk c -> throw new SandboxException("the libvirt backend boots pool volumes or host paths, not container image "
                     + c.reference(), false);
         };

@@ -5,6 +5,15 @@ import java.util.Objects;
 /** Where a sandbox's disk comes from; each backend accepts the kinds it can boot. */
 public sealed interface ImageRef {
 
+    /** How a user writes it: the reference, {@code pool/volume} or the path (for progress lines and messages). */
+    default String display() {
+        return switch (this) {
+            case ContainerDisk c -> c.reference();
+            case PoolVolume v -> "volume " + v.volume() + " in pool " + v.pool();
+            case HostPath p -> p.path();
+        };
+    }
+
     /** A container image holding a VM disk (KubeVirt containerDisk), e.g. {@code quay.io/containerdisks/debian:12}. */
     record ContainerDisk(String reference) implements ImageRef {
         public ContainerDisk {
