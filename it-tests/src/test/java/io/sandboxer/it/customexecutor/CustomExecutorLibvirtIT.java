@@ -47,6 +47,7 @@ class CustomExecutorLibvirtIT {
     @BeforeAll
     static void prepareHost() {
         host = LibvirtHost.prepare();
+        LibvirtHost.freshStateDir(STATE);
     }
 
     @ParameterizedTest(name = "{0}")

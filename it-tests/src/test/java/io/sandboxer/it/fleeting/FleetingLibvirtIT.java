@@ -41,6 +41,7 @@ class FleetingLibvirtIT {
     @BeforeAll
     static void prepare() throws Exception {
         host = LibvirtHost.prepare();
+        LibvirtHost.freshStateDir(STATE);
         FleetingHost.peers();
     }
 

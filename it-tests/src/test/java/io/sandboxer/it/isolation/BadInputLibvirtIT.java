@@ -51,6 +51,7 @@ class BadInputLibvirtIT {
     @BeforeAll
     static void prepareHost() {
         host = LibvirtHost.prepare();
+        LibvirtHost.freshStateDir(STATE);
     }
 
     @AfterEach

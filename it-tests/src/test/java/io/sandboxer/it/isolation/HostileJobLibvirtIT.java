@@ -38,6 +38,7 @@ class HostileJobLibvirtIT {
     @BeforeAll
     static void prepareHost() {
         host = LibvirtHost.prepare();
+        LibvirtHost.freshStateDir(STATE);
     }
 
     @Test

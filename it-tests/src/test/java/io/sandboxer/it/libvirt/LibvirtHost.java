@@ -117,6 +117,18 @@ public record LibvirtHost(String uri, String network, String pool, Path poolDir,
         }
     }
 
+    /**
+     * Empties a test's state directory under /var/lib/sandboxer before its first test: the machine's disk outlives a
+     * run, and a file an earlier, failed run left (seen on CI) must not fail this one's "nothing left" assertions.
+     */
+    public static Path freshStateDir(Path dir) {
+        if (!dir.startsWith("/var/lib/sandboxer/")) {
+            throw new IllegalArgumentException("not a test state directory: " + dir);
+        }
+        run("rm", "-rf", dir.toString());
+        return dir;
+    }
+
     /** Names of everything libvirt holds that contains {@code fragment}: domains and pool volumes. */
     public String leftovers(String fragment) {
         String domains = run("virsh", "-c", uri, "list", "--all", "--name");
