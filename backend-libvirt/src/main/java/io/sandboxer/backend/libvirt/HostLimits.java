@@ -95,7 +95,8 @@ record HostLimits(int maxVcpus, long memoryMib, java.util.Map<String, Set<String
         }
         Set<String> offered = machineTypes.get(arch);
         if (offered == null) {
-            return java.util.Optional.of(archName + " " + arch + " is not offered by the hypervisor host; it runs " + String.join(", ", machineTypes.keySet()));
+            return java.util.Optional.of(archName + " " + arch + " is not offered by the hypervisor host; it runs "
+                    + String.join(", ", new TreeSet<>(machineTypes.keySet())));
         }
         if (machine != null && !offered.contains(machine)) {
             return java.util.Optional.of(machineName + " \"" + machine + "\" is not offered for " + arch + "; allowed are: "
@@ -106,8 +107,8 @@ record HostLimits(int maxVcpus, long memoryMib, java.util.Map<String, Set<String
 
     /** QEMU lists dozens of versioned types: name the unversioned ones and say how to see the rest. */
     private static List<String> shortList(Set<String> machineTypes) {
-        List<String> plain = machineTypes.stream().filter(m -> !m.matches(".*-\\d.*")).toList();
-        List<String> shown = new ArrayList<>(plain.isEmpty() ? machineTypes.stream().limit(12).toList() : plain);
+        List<String> plain = machineTypes.stream().filter(m -> !m.matches(".*-\\d.*")).sorted().toList();
+        List<String> shown = new ArrayList<>(plain.isEmpty() ? machineTypes.stream().sorted().limit(12).toList() : plain);
         if (shown.size() < machineTypes.size()) {
             shown.add("and " + (machineTypes.size() - shown.size()) + " versioned ones (virsh capabilities)");
         }
