@@ -204,7 +204,7 @@ public final class LibvirtProvider implements SandboxProvider {
             BootstrapStore.Stored stored = null;
             if (rendered != null) {
                 boolean ignition = "ignition".equals(renderer.format());
-                byte[] bytes = ignition ? rendered.part("config.ign") : NoCloudSeed.build(rendered);
+                byte[] bytes = ignition ? rendered.part("config.ign") : NoCloudSeed.build(rendered, Path.of(settings.stateDir()), name);
                 String bootstrapName = ignition ? name + ".ign" : name + "-cidata.iso";
                 stored = bootstrapStore.store(bootstrapName, bytes, ignition);
                 BootstrapStore.Stored s = stored;
@@ -451,6 +451,7 @@ public final class LibvirtProvider implements SandboxProvider {
         } catch (IOException e) {
             failures.add("credentials file: " + e.getMessage());
         }
+        removed |= NoCloudSeed.deleteWork(Path.of(settings.stateDir()), id);
         if (!failures.isEmpty()) {
             throw new SandboxException("deleting " + id + " left something behind (delete again to retry): " + String.join("; ", failures), true);
         }

@@ -22,10 +22,17 @@ final class NoCloudSeed {
     private NoCloudSeed() {
     }
 
-    static byte[] build(RenderedBootstrap parts) {
+    /**
+     * The parts (user-data may carry a host private key) are written to {@code <state_dir>/.<id>-cidata.work}, 0700:
+     * a name the sandbox's delete and the start-up sweep find again if this process is killed mid-build, where a
+     * random /tmp directory would keep them for good.
+     */
+    static byte[] build(RenderedBootstrap parts, Path stateDir, String id) {
         Path work = null;
         try {
-            work = Files.createTempDirectory("sandboxer-cidata", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectories(stateDir);
+            deleteWork(stateDir, id);
+            work = Files.createDirectory(workDir(stateDir, id), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             List<String> names = new ArrayList<>();
             for (Map.Entry<String, byte[]> part : parts.parts().entrySet()) {
                 Files.write(work.resolve(part.getKey()), part.getValue());
@@ -63,6 +70,20 @@ final class NoCloudSeed {
             }
         }
         throw new SandboxException("building a cloud-init seed needs xorriso or genisoimage on this machine: apt-get install xorriso", false);
+    }
+
+    static Path workDir(Path stateDir, String id) {
+        return stateDir.resolve("." + id + "-cidata.work");
+    }
+
+    /** Removes what a killed build left; true if there was something. */
+    static boolean deleteWork(Path stateDir, String id) {
+        Path work = workDir(stateDir, id);
+        if (!Files.exists(work)) {
+            return false;
+        }
+        deleteTree(work);
+        return true;
     }
 
     static void deleteTree(Path dir) {

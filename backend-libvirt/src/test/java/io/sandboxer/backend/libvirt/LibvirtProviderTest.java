@@ -214,6 +214,19 @@ class LibvirtProviderTest {
         assertEquals("CD001", new String(bytes, 0x8001, 5, java.nio.charset.StandardCharsets.US_ASCII), "an ISO 9660 image");
         assertEquals("cidata", new String(bytes, 0x8028, 6, java.nio.charset.StandardCharsets.US_ASCII).toLowerCase(), "volume label cidata");
         assertTrue(Xml.path(domain, "sysinfo").isEmpty(), "no fw_cfg for cloud-init");
+        assertFalse(Files.exists(NoCloudSeed.workDir(dir.resolve("state"), NAME)), "the seed's parts are gone once it is built");
+    }
+
+    /** A process killed while building the seed leaves its parts (user-data holds the host key) under state_dir: delete finds them. */
+    @Test
+    void aSeedBuildCutShortIsRemovedWithItsSandbox() throws Exception {
+        open(TestDriver.settings(dir, j -> j.put("bootstrap_format", "cloud-init")));
+        provider.create(spec(NAME));
+        Path work = Files.createDirectories(NoCloudSeed.workDir(dir.resolve("state"), NAME));
+        Files.writeString(work.resolve("user-data"), "#cloud-config\n");
+        assertTrue(provider.delete(NAME));
+        assertFalse(Files.exists(work), "the half-built seed's parts are removed");
+        assertFalse(provider.delete(NAME), "and delete stays idempotent");
     }
 
     @Test
