@@ -31,7 +31,7 @@ record JobIdentity(String instance, String projectId, String jobId) {
         try {
             json = Files.readString(Path.of(file), StandardCharsets.UTF_8);
         } catch (IOException | RuntimeException e) {
-            throw new StageException(RESPONSE_FILE + "=" + file + " cannot be read: " + e.getMessage(), e);
+            throw new StageException(RESPONSE_FILE + "=" + file + " cannot be read: " + io.sandboxer.core.errors.UserMessages.of(e), e);
         }
         return fromResponse(json, RESPONSE_FILE + " " + file);
     }

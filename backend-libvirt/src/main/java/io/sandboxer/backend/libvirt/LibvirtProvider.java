@@ -588,24 +588,23 @@ public final class LibvirtProvider implements SandboxProvider {
         Instant youngest = clock.instant().minus(query.orphanGrace());
         java.util.Map<String, String> failures = new java.util.LinkedHashMap<>(expired.failures());
         java.util.Map<String, Instant> orphanAges = new java.util.TreeMap<>();
-        for (var volume : connection.call("listing volumes", c -> {
+        // Per sandbox id, when its newest volume changed (MAX when the pool cannot say: spared under a grace).
+        orphanAges.putAll(connection.call("listing volumes", c -> {
             StoragePool pool = c.storagePoolLookupByName(settings.poolName());
             try {
-                java.util.Map<String, Instant> changed = new java.util.LinkedHashMap<>();
+                java.util.Map<String, Instant> changed = new java.util.HashMap<>();
                 for (String name : pool.listVolumes()) {
                     String id = name.replaceFirst("(\\.qcow2|\\.ign|-cidata\\.iso)$", "");
                     if (!id.equals(name) && ours.test(id)) {
-                        changed.put(name, query.orphanGrace().isZero() ? Instant.EPOCH : VolumeXml.changedAt(pool, name));
+                        Instant at = query.orphanGrace().isZero() ? Instant.EPOCH : VolumeXml.changedAt(pool, name);
+                        changed.merge(id, at == null ? Instant.MAX : at, LibvirtProvider::later);
                     }
                 }
                 return changed;
             } finally {
                 pool.free();
             }
-        }).entrySet()) {
-            String id = volume.getKey().replaceFirst("(\\.qcow2|\\.ign|-cidata\\.iso)$", "");
-            orphanAges.merge(id, volume.getValue() == null ? Instant.MAX : volume.getValue(), LibvirtProvider::later);
-        }
+        }));
         for (String id : accessStore.ids()) {
             if (ours.test(id)) {
                 orphanAges.merge(id, accessStore.changedAt(id), LibvirtProvider::later);
