@@ -83,8 +83,13 @@ final class DriverConfig {
 
     /** Connects to the backend; bad settings name the field, an unreachable backend says so. */
     SandboxProvider open(ObjectNode settings) {
+        return bind(settings).open();
+    }
+
+    /** The group's and the backend's settings, bound and checked (nothing is connected yet); bad settings name the field. */
+    SandboxProviders.Configured<?> bind(ObjectNode settings) {
         try {
-            return SandboxProviders.create(backendName(settings), settings, configFile == null ? "settings" : configFile.getFileName().toString());
+            return SandboxProviders.bind(backendName(settings), settings, configFile == null ? "settings" : configFile.getFileName().toString());
         } catch (SettingsException e) {
             throw new StageException(e.getMessage(), e);
         }

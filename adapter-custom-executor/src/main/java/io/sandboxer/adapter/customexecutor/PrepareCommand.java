@@ -1,22 +1,17 @@
 package io.sandboxer.adapter.customexecutor;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.sandboxer.core.bootstrap.BootstrapSpec;
-import io.sandboxer.core.bootstrap.GuestUser;
-import io.sandboxer.core.bootstrap.UserPassword;
-import io.sandboxer.core.credentials.PasswordHashAlgorithm;
-import io.sandboxer.core.credentials.PasswordHasher;
+import io.sandboxer.core.access.CredentialChoice;
+import io.sandboxer.core.access.GuestAccess;
 import io.sandboxer.core.credentials.Secret;
-import io.sandboxer.core.credentials.SshKeyGenerator;
 import io.sandboxer.core.credentials.SshPrivateKey;
 import io.sandboxer.core.model.ConnectInfo;
-import io.sandboxer.core.model.ConnectProtocol;
-import io.sandboxer.core.model.Credential;
 import io.sandboxer.core.model.OsFamily;
-import io.sandboxer.core.model.SandboxAccess;
 import io.sandboxer.core.model.SandboxSpec;
 import io.sandboxer.core.provider.SandboxException;
 import io.sandboxer.core.provider.SandboxProvider;
+import io.sandboxer.core.provider.SandboxProviders;
+import io.sandboxer.core.settings.SettingsException;
 import io.sandboxer.core.ssh.GuestReadyCommand;
 import io.sandboxer.core.ssh.HostKeyPolicy;
 import io.sandboxer.core.ssh.SshException;
@@ -26,7 +21,6 @@ import io.sandboxer.core.ssh.SshTarget;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -105,9 +99,16 @@ final class PrepareCommand implements Callable<Integer> {
                 settings.put("image_pull_secret", imagePullSecret);
             }
         }
-        Credential credential = credential(os, fixedPassword);
-        SandboxSpec spec = spec(env, identity, name, os, credential, backend, settings);
-        try (SandboxProvider provider = driver.open(settings)) {
+        SandboxProviders.Configured<?> configured = driver.bind(settings);
+        GuestAccess.Plan access;
+        try {
+            access = new GuestAccess().plan(GuestAccess.Request.ssh(os, sshUser, sshPort, credential(fixedPassword))
+                    .withCaCertificates(configured.group().caCertificates()).withPasswordHash(configured.group().passwordHash()));
+        } catch (SettingsException e) {
+            throw new StageException(e.getMessage(), e);
+        }
+        SandboxSpec spec = spec(env, identity, name, access, backend, settings);
+        try (SandboxProvider provider = configured.open()) {
             if (provider.get(name).isPresent()) {
                 progress.say("a sandbox named " + name + " is left from an earlier attempt: deleting it first");
                 provider.delete(name);
@@ -135,35 +136,20 @@ final class PrepareCommand implements Callable<Integer> {
         }
     }
 
-    private Credential credential(OsFamily os, Optional<Secret> fixedPassword) {
+    private CredentialChoice credential(Optional<Secret> fixedPassword) {
         if (sshPrivateKeyFile != null) {
             try {
-                return new Credential.PrivateKey(SshPrivateKey.load(sshPrivateKeyFile, null));
+                return new CredentialChoice.GivenKey(SshPrivateKey.load(sshPrivateKeyFile, null));
             } catch (RuntimeException e) {
                 throw new StageException("--ssh-private-key-file: " + e.getMessage(), e);
             }
         }
-        if (fixedPassword.isPresent()) {
-            return new Credential.Password(fixedPassword.get());
-        }
-        return os == OsFamily.WINDOWS ? new Credential.Password(new io.sandboxer.core.credentials.RandomPasswords().next())
-                : new Credential.PrivateKey(new SshKeyGenerator().generateEd25519());
+        return fixedPassword.<CredentialChoice>map(CredentialChoice.GivenPassword::new).orElseGet(CredentialChoice.Generated::new);
     }
 
-    private SandboxSpec spec(RunnerEnvironment env, JobIdentity identity, String name, OsFamily os, Credential credential, String backend,
-            ObjectNode settings) {
+    private SandboxSpec spec(RunnerEnvironment env, JobIdentity identity, String name, GuestAccess.Plan access, String backend, ObjectNode settings) {
         String pool = settings.path("pool_name").asText(null);
         String settingsImage = settings.path("libvirt".equals(backend) ? "base_volume_name" : "image").asText(null);
-        UserPassword password = switch (credential) {
-            case Credential.Password p -> os == OsFamily.WINDOWS ? new UserPassword.Plain(p.password())
-                    : new UserPassword.Hashed(new PasswordHasher().hash(p.password(), PasswordHashAlgorithm.SHA512_CRYPT));
-            case Credential.PrivateKey k -> null;
-        };
-        List<String> keys = credential instanceof Credential.PrivateKey k ? List.of(k.key().authorizedKeysLine()) : List.of();
-        GuestUser user = new GuestUser(sshUser, password, keys, os == OsFamily.WINDOWS ? List.of() : List.of("sudo"),
-                os == OsFamily.WINDOWS ? null : "/bin/bash", os == OsFamily.LINUX);
-        BootstrapSpec bootstrap = new BootstrapSpec(os, name, List.of(user), List.of(), List.of(), List.of(), List.of(),
-                credential instanceof Credential.Password);
         try {
             return SandboxSpec.builder(name)
                     .image(defaults.imageRef(env, backend, pool, settingsImage))
@@ -172,8 +158,8 @@ final class PrepareCommand implements Callable<Integer> {
                     .resources(defaults.resources(env, settings, backend))
                     .ttl(defaults.ttl(env))
                     .labels(Map.of("sandboxer.io/job-id", identity.jobId()))
-                    .bootstrap(bootstrap)
-                    .access(new SandboxAccess(os, ConnectProtocol.SSH, sshPort, sshUser, credential))
+                    .bootstrap(access.bootstrap(name))
+                    .access(access.access())
                     .build();
         } catch (IllegalArgumentException e) {
             throw new StageException(e.getMessage(), e);

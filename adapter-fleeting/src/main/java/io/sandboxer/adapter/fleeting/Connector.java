@@ -1,13 +1,12 @@
 package io.sandboxer.adapter.fleeting;
 
 import io.sandboxer.adapter.fleeting.protocol.ConnectorConfig;
+import io.sandboxer.core.access.CredentialChoice;
 import io.sandboxer.core.credentials.Secret;
 import io.sandboxer.core.credentials.SshKeyGenerator;
 import io.sandboxer.core.credentials.SshPrivateKey;
 import io.sandboxer.core.model.ConnectProtocol;
-import io.sandboxer.core.model.Credential;
 import io.sandboxer.core.model.OsFamily;
-import io.sandboxer.core.model.SandboxAccess;
 import io.sandboxer.core.settings.SettingsException;
 import java.nio.charset.StandardCharsets;
 
@@ -45,11 +44,8 @@ record Connector(ConnectorConfig wire, OsFamily os, ConnectProtocol protocol, in
         return new Connector(c, os, protocol, (int) port, c.getUsername(), key, password, generated);
     }
 
-    Credential credential() {
-        return key != null ? new Credential.PrivateKey(key) : new Credential.Password(password);
-    }
-
-    SandboxAccess access() {
-        return new SandboxAccess(os, protocol, port, username, credential());
+    /** The runner's key (or the plugin's own) wins over a password when both are given: the runner tries the key first. */
+    CredentialChoice credentialChoice() {
+        return key != null ? new CredentialChoice.GivenKey(key) : new CredentialChoice.GivenPassword(password);
     }
 }

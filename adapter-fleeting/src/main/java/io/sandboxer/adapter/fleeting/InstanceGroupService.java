@@ -18,24 +18,20 @@ import io.sandboxer.adapter.fleeting.protocol.InitResponse;
 import io.sandboxer.adapter.fleeting.protocol.InstanceGroupGrpc;
 import io.sandboxer.adapter.fleeting.protocol.UpdateResponse;
 import io.sandboxer.adapter.fleeting.protocol.UpdateResponse.State;
-import io.sandboxer.core.bootstrap.BootstrapSpec;
-import io.sandboxer.core.bootstrap.GuestUser;
-import io.sandboxer.core.bootstrap.UserPassword;
+import io.sandboxer.core.access.GuestAccess;
+import io.sandboxer.core.bootstrap.CaCertificate;
 import io.sandboxer.core.credentials.PasswordHashAlgorithm;
-import io.sandboxer.core.credentials.PasswordHasher;
 import io.sandboxer.core.fleet.Fleet;
 import io.sandboxer.core.fleet.FleetInstance;
 import io.sandboxer.core.fleet.IncreaseResult;
 import io.sandboxer.core.fleet.ReadinessProbe;
 import io.sandboxer.core.model.ConnectInfo;
 import io.sandboxer.core.model.Credential;
-import io.sandboxer.core.model.OsFamily;
 import io.sandboxer.core.model.Sandbox;
 import io.sandboxer.core.model.SandboxSpec;
 import io.sandboxer.core.model.SandboxState;
 import io.sandboxer.core.provider.SandboxProvider;
 import io.sandboxer.core.errors.UserMessages;
-import io.sandboxer.core.provider.SandboxProviders;
 import io.sandboxer.core.settings.SettingsBinder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -76,8 +72,10 @@ final class InstanceGroupService extends InstanceGroupGrpc.InstanceGroupImplBase
             JsonNode json = SettingsBinder.parse(request.getConfig().toString(StandardCharsets.UTF_8), "plugin_config");
             PluginConfig parsed = PluginConfig.from(json, defaultBackend);
             Connector parsedConnector = Connector.from(request.getSettings().getConnectorConfig());
-            SandboxProvider opened = SandboxProviders.create(parsed.backend(), json, "plugin_config");
-            Fleet newFleet = new Fleet(opened, parsed.fleet(), name -> specFor(name.format(), parsedConnector),
+            var caCertificates = parsed.settings().group().caCertificates();
+            var passwordHash = parsed.settings().group().passwordHash();
+            SandboxProvider opened = parsed.settings().open();
+            Fleet newFleet = new Fleet(opened, parsed.fleet(), name -> specFor(name.format(), parsedConnector, caCertificates, passwordHash),
                     probes.apply(parsedConnector), Clock.systemUTC());
             var sweep = newFleet.start();
             closeQuietly();
@@ -97,18 +95,10 @@ final class InstanceGroupService extends InstanceGroupGrpc.InstanceGroupImplBase
         });
     }
 
-    private SandboxSpec specFor(String name, Connector c) {
-        UserPassword password = null;
-        if (c.password() != null) {
-            password = c.os() == OsFamily.WINDOWS ? new UserPassword.Plain(c.password())
-                    : new UserPassword.Hashed(new PasswordHasher().hash(c.password(), PasswordHashAlgorithm.SHA512_CRYPT));
-        }
-        boolean imageUser = "core".equals(c.username()); // Flatcar's own user: update it, do not re-group it
-        List<String> keys = c.key() == null ? List.of() : List.of(c.key().authorizedKeysLine());
-        GuestUser user = new GuestUser(c.username(), password, keys, imageUser || c.os() == OsFamily.WINDOWS ? List.of() : List.of("sudo", "docker"),
-                null, !imageUser && c.os() == OsFamily.LINUX);
-        BootstrapSpec bootstrap = new BootstrapSpec(c.os(), name, List.of(user), List.of(), List.of(), List.of(), List.of(), false);
-        return SandboxSpec.builder(name).bootstrap(bootstrap).access(c.access()).build();
+    private static SandboxSpec specFor(String name, Connector c, List<CaCertificate> caCertificates, PasswordHashAlgorithm passwordHash) {
+        GuestAccess.Plan plan = new GuestAccess().plan(new GuestAccess.Request(c.os(), c.protocol(), c.port(), c.username(), c.credentialChoice(),
+                caCertificates, passwordHash));
+        return SandboxSpec.builder(name).bootstrap(plan.bootstrap(name)).access(plan.access()).build();
     }
 
     /**

@@ -9,15 +9,12 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.MixedOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.sandboxer.backend.kubevirt.model.v1.VirtualMachineInstance;
+import io.sandboxer.core.access.CredentialChoice;
+import io.sandboxer.core.access.GuestAccess;
+import io.sandboxer.core.group.GroupSettings;
 import io.sandboxer.core.bootstrap.BootstrapRenderer;
 import io.sandboxer.core.bootstrap.BootstrapRenderers;
 import io.sandboxer.core.bootstrap.BootstrapSpec;
-import io.sandboxer.core.bootstrap.GuestUser;
-import io.sandboxer.core.bootstrap.SshHostKey;
-import io.sandboxer.core.bootstrap.UserPassword;
-import io.sandboxer.core.credentials.PasswordHasher;
-import io.sandboxer.core.credentials.RandomPasswords;
-import io.sandboxer.core.credentials.SshKeyGenerator;
 import io.sandboxer.core.credentials.SshPrivateKey;
 import io.sandboxer.core.credentials.SshPublicKey;
 import io.sandboxer.core.model.ConnectInfo;
@@ -64,6 +61,9 @@ public final class KubevirtProvider implements SandboxProvider {
     static final Duration ORPHAN_GRACE = Duration.ofMinutes(2);
 
     private final KubevirtSettings settings;
+    private final GroupSettings group;
+    /** The group label value: what marks and finds this group's VMIs and Secrets. */
+    private final String owner;
     private final KubernetesClient client;
     private final Clock clock;
     private final BootstrapRenderer renderer = BootstrapRenderers.byFormat("cloud-init");
@@ -72,8 +72,10 @@ public final class KubevirtProvider implements SandboxProvider {
 
     private final ApiCalls api;
 
-    public KubevirtProvider(KubevirtSettings settings, KubernetesClient client, Clock clock, boolean ownsClient) {
+    public KubevirtProvider(KubevirtSettings settings, GroupSettings group, KubernetesClient client, Clock clock, boolean ownsClient) {
         this.settings = settings;
+        this.group = group;
+        this.owner = group.owner();
         this.client = client;
         this.clock = clock;
         this.ownsClient = ownsClient;
@@ -100,42 +102,55 @@ public final class KubevirtProvider implements SandboxProvider {
         });
         String image = imageOf(spec.image());
 
-        OsFamily os = spec.access() != null ? spec.access().os() : settings.os();
-        String user = spec.access() != null ? spec.access().user() : settings.sshUser();
-        io.sandboxer.core.credentials.Secret password = spec.access() != null && spec.access().credential() instanceof Credential.Password p
-                ? p.password() : new RandomPasswords().next();
-        SshPrivateKey key = spec.access() != null && spec.access().credential() instanceof Credential.PrivateKey k
-                ? k.key() : new SshKeyGenerator().generateEd25519();
-        SshPrivateKey hostKey = os == OsFamily.LINUX ? new SshKeyGenerator().generateEd25519() : null;
-        byte[] userData = renderer.render(bootstrapFor(spec, os, user, password, key, hostKey)).part("user-data");
+        // A library caller that gives no access gets the backend's default user with a generated credential; the rules
+        // of what that user gets are GuestAccess's, as for every adapter.
+        SandboxAccess access = spec.access();
+        BootstrapSpec bootstrap = spec.bootstrap() != null ? spec.bootstrap().withHostname(name) : null;
+        io.sandboxer.core.credentials.Secret consolePassword = null;
+        if (access == null || bootstrap == null || bootstrap.users().stream().noneMatch(u -> u.name().equals(spec.access().user()))) {
+            GuestAccess.Plan plan = new GuestAccess().plan(access == null
+                    ? new GuestAccess.Request(settings.os(), ConnectProtocol.SSH, settings.sshPort(), settings.sshUser(), new CredentialChoice.Generated(),
+                            List.of(), group.passwordHash())
+                    : new GuestAccess.Request(access.os(), access.protocol(), access.port(), access.user(), given(access.credential()), List.of(),
+                            group.passwordHash()));
+            bootstrap = bootstrap == null ? plan.bootstrap(name) : plan.applyTo(bootstrap);
+            access = access == null ? plan.access() : access;
+            consolePassword = plan.userPassword();
+        }
+        byte[] userData = renderer.render(bootstrap).part("user-data");
+        var pinned = access.hostKey() != null ? access.hostKey() : bootstrap.hostKeys().isEmpty() ? null : bootstrap.hostKeys().get(0).publicKey();
 
         Map<String, String> data = new LinkedHashMap<>();
         data.put(KubevirtNames.SECRET_USERDATA, b64(userData));
-        data.put(KubevirtNames.SECRET_USER, b64(user));
-        data.put(KubevirtNames.SECRET_PASSWORD, b64(password.reveal()));
-        // A caller that chose password access (Windows, or --ssh-password) gets exactly that back from connectInfo; a key
-        // stored here would win there although the guest never authorized it.
-        if (!(spec.access() != null && spec.access().credential() instanceof Credential.Password)) {
-            data.put(KubevirtNames.SECRET_PRIVATE_KEY, b64(key.text().reveal()));
+        data.put(KubevirtNames.SECRET_USER, b64(access.user()));
+        // The Secret holds exactly the credential the guest was given: connectInfo hands back what is there.
+        switch (access.credential()) {
+            case Credential.Password p -> data.put(KubevirtNames.SECRET_PASSWORD, b64(p.password().reveal()));
+            case Credential.PrivateKey k -> {
+                data.put(KubevirtNames.SECRET_PRIVATE_KEY, b64(k.key().text().reveal()));
+                if (consolePassword != null) { // the Go tool's Secret layout: the console password next to the key
+                    data.put(KubevirtNames.SECRET_PASSWORD, b64(consolePassword.reveal()));
+                }
+            }
         }
-        data.put(KubevirtNames.SECRET_OS, b64(os.jsonName()));
-        data.put(KubevirtNames.SECRET_PORT, b64(Integer.toString(spec.access() != null ? spec.access().port() : settings.sshPort())));
-        if (hostKey != null) {
-            data.put(KubevirtNames.SECRET_HOST_KEY, b64(hostKey.publicKey().authorizedKeysLine()));
+        data.put(KubevirtNames.SECRET_OS, b64(access.os().jsonName()));
+        data.put(KubevirtNames.SECRET_PORT, b64(Integer.toString(access.port())));
+        if (pinned != null) {
+            data.put(KubevirtNames.SECRET_HOST_KEY, b64(pinned.authorizedKeysLine()));
         }
         Secret secret = new SecretBuilder().withNewMetadata()
                 .withName(KubevirtNames.secretName(name)).withNamespace(ns())
-                .withLabels(Map.of(KubevirtNames.GROUP_LABEL, settings.group(), KubevirtNames.ID_LABEL, name,
+                .withLabels(Map.of(KubevirtNames.GROUP_LABEL, owner, KubevirtNames.ID_LABEL, name,
                         KubevirtNames.KIND_LABEL, KubevirtNames.KIND_BOOTSTRAP))
                 .endMetadata().withType("Opaque").withData(data).build();
         api.retrying("creating Secret " + secret.getMetadata().getName(), () -> client.secrets().inNamespace(ns()).resource(secret).create());
 
-        VirtualMachineInstance vmi = VmiFactory.build(new VmiFactory.Request(name, ns(), settings.group(), image, settings.imagePullPolicy(),
+        VirtualMachineInstance vmi = VmiFactory.build(new VmiFactory.Request(name, ns(), owner, image, settings.imagePullPolicy(),
                 settings.imagePullSecret(), architecture, machineType,
                 merge(spec.resources().cpu(), settings.cpuRequest(), settings.cpuLimit()),
                 merge(spec.resources().memory(), settings.memoryRequest(), settings.memoryLimit()),
                 merge(spec.resources().disk(), settings.ephemeralStorageRequest(), settings.ephemeralStorageLimit()),
-                settings.nodeSelector(), settings.tolerations(), spec.access() != null ? spec.access().port() : settings.sshPort(), expires,
+                settings.nodeSelector(), settings.tolerations(), access.port(), expires,
                 spec.labels()));
         VirtualMachineInstance created;
         try {
@@ -179,24 +194,11 @@ public final class KubevirtProvider implements SandboxProvider {
         return request == null && limit == null ? null : new ResourceRequirement(request, limit);
     }
 
-    /** The spec's bootstrap (or a minimal one) with the login user added when it is not there yet. */
-    private BootstrapSpec bootstrapFor(SandboxSpec spec, OsFamily os, String user, io.sandboxer.core.credentials.Secret password,
-            SshPrivateKey key, SshPrivateKey hostKey) {
-        BootstrapSpec base = spec.bootstrap() != null ? spec.bootstrap().withHostname(spec.name())
-                : new BootstrapSpec(os, spec.name(), List.of(), List.of(), List.of(), List.of(), List.of(), false);
-        List<GuestUser> users = new ArrayList<>(base.users());
-        if (users.stream().noneMatch(u -> u.name().equals(user))) {
-            UserPassword pw = os == OsFamily.WINDOWS ? new UserPassword.Plain(password)
-                    : new UserPassword.Hashed(new PasswordHasher().hash(password, settings.passwordHash()));
-            users.add(new GuestUser(user, pw, List.of(key.authorizedKeysLine()), os == OsFamily.WINDOWS ? List.of() : List.of("sudo"),
-                    os == OsFamily.WINDOWS ? null : "/bin/bash", os == OsFamily.LINUX));
-        }
-        List<SshHostKey> hostKeys = new ArrayList<>(base.hostKeys());
-        if (hostKey != null && hostKeys.isEmpty()) {
-            hostKeys.add(new SshHostKey(hostKey));
-        }
-        return new BootstrapSpec(base.osFamily(), base.hostname(), users, base.caCertificates(), base.files(), base.units(), hostKeys,
-                base.sshPasswordAuthentication() || os == OsFamily.LINUX && spec.access() == null);
+    private static CredentialChoice given(Credential credential) {
+        return switch (credential) {
+            case Credential.Password p -> new CredentialChoice.GivenPassword(p.password());
+            case Credential.PrivateKey k -> new CredentialChoice.GivenKey(k.key());
+        };
     }
 
     private void deleteSecretQuietly(String name, Exception cause) {
@@ -215,13 +217,13 @@ public final class KubevirtProvider implements SandboxProvider {
 
     private boolean ours(VirtualMachineInstance vmi) {
         var labels = vmi.getMetadata().getLabels();
-        return labels != null && settings.group().equals(labels.get(KubevirtNames.GROUP_LABEL));
+        return labels != null && owner.equals(labels.get(KubevirtNames.GROUP_LABEL));
     }
 
     @Override
     public List<Sandbox> list() {
         return api.retrying("listing VirtualMachineInstances", () -> vmis().inNamespace(ns())
-                .withLabel(KubevirtNames.GROUP_LABEL, settings.group()).list().getItems()).stream().map(this::toSandbox).toList();
+                .withLabel(KubevirtNames.GROUP_LABEL, owner).list().getItems()).stream().map(this::toSandbox).toList();
     }
 
     private Sandbox toSandbox(VirtualMachineInstance vmi) {
@@ -257,7 +259,7 @@ public final class KubevirtProvider implements SandboxProvider {
         Secret secret = api.retrying("reading Secret of " + id,
                 () -> client.secrets().inNamespace(ns()).withName(KubevirtNames.secretName(id)).get());
         if (secret == null || secret.getMetadata().getLabels() == null
-                || !settings.group().equals(secret.getMetadata().getLabels().get(KubevirtNames.GROUP_LABEL))) {
+                || !owner.equals(secret.getMetadata().getLabels().get(KubevirtNames.GROUP_LABEL))) {
             return false;
         }
         return !api.retrying("deleting Secret of " + id,
@@ -329,12 +331,12 @@ public final class KubevirtProvider implements SandboxProvider {
         Instant now = clock.instant();
         List<String> orphans = new ArrayList<>();
         List<VirtualMachineInstance> all = api.retrying("listing VirtualMachineInstances", () -> vmis().inNamespace(ns())
-                .withLabel(KubevirtNames.GROUP_LABEL, settings.group()).list().getItems());
+                .withLabel(KubevirtNames.GROUP_LABEL, owner).list().getItems());
         Set<String> existing = all.stream().map(v -> v.getMetadata().getName()).collect(Collectors.toSet());
         GarbageReport expired = SandboxProvider.deleteExpired(this, all.stream().map(this::toSandbox).toList(), now, maxAge, dryRun);
         Map<String, String> failures = new LinkedHashMap<>(expired.failures());
         List<Secret> secrets = api.retrying("listing Secrets", () -> client.secrets().inNamespace(ns())
-                .withLabel(KubevirtNames.GROUP_LABEL, settings.group()).list().getItems());
+                .withLabel(KubevirtNames.GROUP_LABEL, owner).list().getItems());
         for (Secret secret : secrets) {
             String id = secret.getMetadata().getLabels().get(KubevirtNames.ID_LABEL);
             String createdText = secret.getMetadata().getCreationTimestamp();
@@ -361,7 +363,7 @@ public final class KubevirtProvider implements SandboxProvider {
 
     @Override
     public void checkHealth() {
-        api.retrying("listing VirtualMachineInstances", () -> vmis().inNamespace(ns()).withLabel(KubevirtNames.GROUP_LABEL, settings.group())
+        api.retrying("listing VirtualMachineInstances", () -> vmis().inNamespace(ns()).withLabel(KubevirtNames.GROUP_LABEL, owner)
                 .list());
     }
 

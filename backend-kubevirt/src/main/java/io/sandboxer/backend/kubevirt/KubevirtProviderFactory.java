@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.sandboxer.core.provider.SandboxException;
+import io.sandboxer.core.group.GroupSettings;
 import io.sandboxer.core.provider.SandboxProvider;
 import io.sandboxer.core.provider.SandboxProviderFactory;
 import java.io.IOException;
@@ -28,7 +29,7 @@ public final class KubevirtProviderFactory implements SandboxProviderFactory<Kub
     }
 
     @Override
-    public SandboxProvider create(KubevirtSettings settings) {
+    public SandboxProvider create(KubevirtSettings settings, GroupSettings group) {
         Config config;
         try {
             config = settings.kubeconfig() != null
@@ -41,7 +42,7 @@ public final class KubevirtProviderFactory implements SandboxProviderFactory<Kub
         config.setConnectionTimeout(5_000);
         config.setRequestRetryBackoffLimit(0); // ApiCalls retries, boundedly; the client's own backoff would stack on top
         KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
-        KubevirtProvider provider = new KubevirtProvider(settings, client, Clock.systemUTC(), true);
+        KubevirtProvider provider = new KubevirtProvider(settings, group, client, Clock.systemUTC(), true);
         try {
             provider.checkHealth();
         } catch (RuntimeException e) {

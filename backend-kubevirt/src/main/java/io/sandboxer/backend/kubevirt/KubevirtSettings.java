@@ -1,8 +1,5 @@
 package io.sandboxer.backend.kubevirt;
 
-import io.sandboxer.core.credentials.PasswordHashAlgorithm;
-import io.sandboxer.core.fleet.InstanceName;
-import io.sandboxer.core.fleet.SweepPolicy;
 import io.sandboxer.core.model.Architecture;
 import io.sandboxer.core.model.OsFamily;
 import io.sandboxer.core.model.Quantity;
@@ -20,7 +17,6 @@ import java.util.regex.Pattern;
  * {@code gitlab-runner}, 1 CPU, 1Gi memory, TTL 3h); everything can be overridden per sandbox by the spec.
  */
 public record KubevirtSettings(
-        String provider,
         String kubeconfig,
         Boolean inCluster,
         String namespace,
@@ -40,15 +36,9 @@ public record KubevirtSettings(
         String sshUser,
         Integer sshPort,
         OsFamily os,
-        PasswordHashAlgorithm passwordHash,
         Duration ttl,
         Duration readyTimeout,
-        AccessMode access,
-        String group,
-        String namePrefix,
-        SweepPolicy sweepPolicy,
-        Integer maxSize,
-        Integer maxParallelCreates) implements Validated {
+        AccessMode access) implements Validated {
 
     /** A Kubernetes toleration, as in a pod spec. */
     public record Toleration(String key, String operator, String value, String effect, Long tolerationSeconds) implements Validated {
@@ -61,12 +51,10 @@ public record KubevirtSettings(
 
     private static final Pattern IMAGE = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9._/:@+-]{0,511}$");
     private static final Pattern DNS_LABEL = Pattern.compile("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$");
-    private static final Pattern LABEL_VALUE = Pattern.compile("^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$");
     private static final Pattern AMD64_MACHINE = Pattern.compile("^(q35|pc-q35)[-A-Za-z0-9._]*$");
     private static final Pattern ARM64_MACHINE = Pattern.compile("^virt[-A-Za-z0-9._]*$");
 
     public KubevirtSettings {
-        provider = Objects.requireNonNullElse(provider, "kubevirt");
         inCluster = Objects.requireNonNullElse(inCluster, Boolean.FALSE);
         namespace = Objects.requireNonNullElse(namespace, "gitlab-runner");
         imagePullPolicy = Objects.requireNonNullElse(imagePullPolicy, "IfNotPresent");
@@ -80,28 +68,16 @@ public record KubevirtSettings(
         sshUser = Objects.requireNonNullElse(sshUser, "runner");
         sshPort = Objects.requireNonNullElse(sshPort, 22);
         os = Objects.requireNonNullElse(os, OsFamily.LINUX);
-        passwordHash = Objects.requireNonNullElse(passwordHash, PasswordHashAlgorithm.SHA512_CRYPT);
         ttl = Objects.requireNonNullElse(ttl, Duration.ofHours(3));
         readyTimeout = Objects.requireNonNullElse(readyTimeout, Duration.ofMinutes(10));
         access = Objects.requireNonNullElse(access, AccessMode.AUTO);
-        namePrefix = Objects.requireNonNullElse(namePrefix, InstanceName.DEFAULT_PREFIX);
-        group = Objects.requireNonNullElse(group, namePrefix);
-        sweepPolicy = Objects.requireNonNullElse(sweepPolicy, SweepPolicy.DELETE);
-        maxParallelCreates = Objects.requireNonNullElse(maxParallelCreates, 4);
     }
 
     @Override
     public void validate(Validation check) {
-        check.oneOf("provider", provider, List.of("kubevirt"))
-                .matches("namespace", namespace, DNS_LABEL, "a Kubernetes namespace name (lower-case DNS label)")
+        check.matches("namespace", namespace, DNS_LABEL, "a Kubernetes namespace name (lower-case DNS label)")
                 .oneOf("image_pull_policy", imagePullPolicy, List.of("Always", "IfNotPresent", "Never"))
-                .between("ssh_port", sshPort, 1, 65535)
-                .matches("group", group, LABEL_VALUE, "a Kubernetes label value: up to 63 letters, digits, '-', '_' and '.'")
-                .atLeast("max_size", maxSize, 1)
-                .atLeast("max_parallel_creates", maxParallelCreates, 1);
-        if (!InstanceName.isValidPrefix(namePrefix)) {
-            check.fail("name_prefix", namePrefix, InstanceName.prefixRule());
-        }
+                .between("ssh_port", sshPort, 1, 65535);
         if (inCluster && kubeconfig != null) {
             check.failMissing("in_cluster / kubeconfig", "set either in_cluster or kubeconfig, not both");
         }

@@ -26,6 +26,7 @@ import io.sandboxer.core.model.SandboxState;
 import io.sandboxer.core.provider.GarbageReport;
 import io.sandboxer.core.provider.SandboxException;
 import io.sandboxer.core.provider.WaitProgress;
+import io.sandboxer.core.group.GroupSettings;
 import io.sandboxer.core.settings.SettingsBinder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -57,7 +58,8 @@ class KubevirtProviderTest {
             var json = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree("{\"namespace\": \"" + NS
                     + "\", \"image\": \"quay.io/containerdisks/debian:12\", \"access\": \"pod-ip\", \"group\": \"runner-1\"}");
             json.setAll((com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree("{" + extraJson + "}"));
-            return new KubevirtProvider(new SettingsBinder().bind(json, KubevirtSettings.class, "plugin_config"), client, clock, false);
+            var both = new SettingsBinder().bindBoth(json, GroupSettings.class, KubevirtSettings.class, "plugin_config");
+            return new KubevirtProvider(both.second(), both.first(), client, clock, false);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

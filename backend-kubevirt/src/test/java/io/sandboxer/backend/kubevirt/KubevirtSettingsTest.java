@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sandboxer.core.model.Architecture;
+import io.sandboxer.core.provider.SandboxProviders;
 import io.sandboxer.core.settings.SettingsBinder;
 import io.sandboxer.core.settings.SettingsException;
 import java.time.Duration;
@@ -15,8 +16,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class KubevirtSettingsTest {
+    /** As the adapters bind it: the group's keys and the backend's from one object. */
     private static KubevirtSettings bind(String json) {
-        return new SettingsBinder().bind(json, KubevirtSettings.class, "plugin_config");
+        return (KubevirtSettings) SandboxProviders.bind("kubevirt", SettingsBinder.parse(json, "plugin_config"), "plugin_config").backend();
     }
 
     @Test

@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.sandboxer.core.model.SandboxSpec;
 import io.sandboxer.core.provider.WaitProgress;
+import io.sandboxer.core.group.GroupSettings;
 import io.sandboxer.core.settings.SettingsBinder;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -44,7 +45,7 @@ class RbacManifestTest {
         KubevirtSettings settings = new SettingsBinder().bind("{\"namespace\": \"ci\", \"image\": \"quay.io/containerdisks/debian:12\", "
                 + "\"access\": \"pod-ip\"}", KubevirtSettings.class, "plugin_config");
         try (FakeVirtController controller = new FakeVirtController(virtController, "ci");
-                KubevirtProvider provider = new KubevirtProvider(settings, sandboxer, Clock.systemUTC(), false)) {
+                KubevirtProvider provider = new KubevirtProvider(settings, GroupSettings.defaults(), sandboxer, Clock.systemUTC(), false)) {
             provider.checkHealth();
             provider.create(SandboxSpec.builder("rbac-1").build());
             provider.awaitConnectInfo("rbac-1", Duration.ofSeconds(20), WaitProgress.SILENT);

@@ -4,10 +4,9 @@ import io.sandboxer.core.credentials.UriPasswords;
 import io.sandboxer.core.bootstrap.BootstrapRenderer;
 import io.sandboxer.core.bootstrap.BootstrapRenderers;
 import io.sandboxer.core.bootstrap.BootstrapSpec;
-import io.sandboxer.core.bootstrap.CaCertificate;
 import io.sandboxer.core.bootstrap.RenderedBootstrap;
-import io.sandboxer.core.credentials.CaCertificates;
-import io.sandboxer.core.fleet.InstanceName;
+import io.sandboxer.core.group.GroupSettings;
+import io.sandboxer.core.group.InstanceName;
 import io.sandboxer.core.model.ConnectInfo;
 import io.sandboxer.core.model.ImageRef;
 import io.sandboxer.core.model.Quantity;
@@ -52,19 +51,23 @@ public final class LibvirtProvider implements SandboxProvider {
     static final int UNDEFINE_FLAGS = 1 | 2;
 
     private final LibvirtSettings settings;
+    private final GroupSettings group;
+    /** The group in each domain's metadata: what marks and finds this group's domains. */
+    private final String owner;
     private final LibvirtConnection connection;
     private final Clock clock;
     private final Instant generation;
     private final BaseVolume base;
     private final String domainType;
-    private final List<CaCertificate> caCertificates;
     private final BootstrapRenderer renderer;
     private final BootstrapStore bootstrapStore;
     private final AccessStore accessStore;
     private final HostLimits limits;
 
-    LibvirtProvider(LibvirtSettings settings, LibvirtConnection connection, Clock clock) {
+    LibvirtProvider(LibvirtSettings settings, GroupSettings group, LibvirtConnection connection, Clock clock) {
         this.settings = settings;
+        this.group = group;
+        this.owner = group.owner();
         this.connection = connection;
         this.clock = clock;
         this.generation = clock.instant();
@@ -79,7 +82,6 @@ public final class LibvirtProvider implements SandboxProvider {
             this.limits = HostLimits.read(connection, settings, domainType);
             limits.checkSettings(settings, domainType);
             checkBootFiles();
-            this.caCertificates = loadCaCertificates();
             this.renderer = BootstrapRenderers.byFormat(settings.bootstrapFormat());
             this.bootstrapStore = new BootstrapStore(connection, settings);
             bootstrapStore.prepareStateDir();
@@ -90,17 +92,6 @@ public final class LibvirtProvider implements SandboxProvider {
         }
         LOG.info("libvirt backend ready: {} pool {} network {} base {} ({} GiB) domain type {}", UriPasswords.redact(settings.uri()), settings.poolName(),
                 settings.networkName(), base.path(), base.capacityBytes() >> 30, domainType);
-    }
-
-    private List<CaCertificate> loadCaCertificates() {
-        if (settings.caCertificatesPath() == null) {
-            return List.of();
-        }
-        try {
-            return CaCertificates.load(Path.of(settings.caCertificatesPath()));
-        } catch (IllegalArgumentException e) {
-            throw new SandboxException("ca_certificates_path \"" + settings.caCertificatesPath() + "\": " + e.getMessage(), false, e);
-        }
     }
 
     /**
@@ -192,10 +183,7 @@ public final class LibvirtProvider implements SandboxProvider {
             if (exists(name)) {
                 throw new SandboxException("a domain named " + name + " already exists on " + UriPasswords.redact(settings.uri()), false);
             }
-            io.sandboxer.core.credentials.SshPrivateKey hostKey = spec.bootstrap() != null && spec.bootstrap().hostKeys().isEmpty()
-                    && spec.bootstrap().osFamily() == io.sandboxer.core.model.OsFamily.LINUX
-                    ? new io.sandboxer.core.credentials.SshKeyGenerator().generateEd25519() : null;
-            RenderedBootstrap rendered = render(spec, hostKey);
+            RenderedBootstrap rendered = render(spec);
             long capacity = Math.max(backing.capacityBytes(), diskBytes(spec));
             createOverlay(overlay, capacity, backing);
             done.push(new Step("overlay volume " + overlay, () -> bootstrapStore.delete(overlay, null)));
@@ -214,12 +202,10 @@ public final class LibvirtProvider implements SandboxProvider {
                         : new BootstrapAttachment.CdromFile(stored.hostPath());
             }
             if (spec.access() != null) {
-                io.sandboxer.core.credentials.SshPublicKey pinned = hostKey != null ? hostKey.publicKey()
-                        : spec.bootstrap() != null && !spec.bootstrap().hostKeys().isEmpty() ? spec.bootstrap().hostKeys().get(0).publicKey() : null;
-                accessStore.save(name, spec.access(), pinned);
+                accessStore.save(name, spec.access(), spec.pinnedHostKey());
                 done.push(new Step("credentials", () -> accessStore.delete(name)));
             }
-            DomainMetadata metadata = new DomainMetadata(settings.group(), generation, created, expires, spec.labels(), overlay,
+            DomainMetadata metadata = new DomainMetadata(owner, generation, created, expires, spec.labels(), overlay,
                     stored == null ? null : stored.volume(), stored == null ? null : stored.file());
             String xml = DomainXml.render(definition(spec, metadata, overlay, attachment));
             connection.call("defining domain " + name, c -> {
@@ -265,21 +251,11 @@ public final class LibvirtProvider implements SandboxProvider {
         }
     }
 
-    private RenderedBootstrap render(SandboxSpec spec, io.sandboxer.core.credentials.SshPrivateKey hostKey) {
+    private RenderedBootstrap render(SandboxSpec spec) {
         if (spec.bootstrap() == null) {
             return null;
         }
-        BootstrapSpec b = spec.bootstrap().withHostname(spec.name());
-        if (hostKey != null) {
-            // A host key the bootstrap installs lets every later connection pin it instead of trusting on first use.
-            b = new BootstrapSpec(b.osFamily(), b.hostname(), b.users(), b.caCertificates(), b.files(), b.units(),
-                    List.of(new io.sandboxer.core.bootstrap.SshHostKey(hostKey)), b.sshPasswordAuthentication());
-        }
-        if (b.caCertificates().isEmpty() && !caCertificates.isEmpty()) {
-            b = new BootstrapSpec(b.osFamily(), b.hostname(), b.users(), caCertificates, b.files(), b.units(), b.hostKeys(),
-                    b.sshPasswordAuthentication());
-        }
-        return renderer.render(b);
+        return renderer.render(spec.bootstrap().withHostname(spec.name()));
     }
 
     private BaseVolume baseFor(String name, ImageRef image) {
@@ -309,7 +285,7 @@ public final class LibvirtProvider implements SandboxProvider {
 
     private DomainDefinition definition(SandboxSpec spec, DomainMetadata metadata, String overlay, BootstrapAttachment attachment) {
         String machine = spec.machineType() != null ? spec.machineType() : settings.machineType();
-        return new DomainDefinition(spec.name(), UUID.nameUUIDFromBytes(("sandboxer:" + settings.group() + ":" + spec.name()).getBytes(StandardCharsets.UTF_8)),
+        return new DomainDefinition(spec.name(), UUID.nameUUIDFromBytes(("sandboxer:" + owner + ":" + spec.name()).getBytes(StandardCharsets.UTF_8)),
                 metadata, domainType, spec.architecture() != null ? spec.architecture() : settings.architecture(), machine, vcpus(spec),
                 memoryMib(spec), settings.boot(), settings.poolName(), overlay, settings.diskBus(), attachment, settings.networkName(),
                 macFor(spec.name()), settings.networkModel());
@@ -363,7 +339,7 @@ public final class LibvirtProvider implements SandboxProvider {
             try {
                 String xml = d.getXMLDesc(0);
                 Optional<DomainMetadata> metadata = DomainXml.readMetadata(xml);
-                if (metadata.isEmpty() || !metadata.get().group().equals(settings.group())) {
+                if (metadata.isEmpty() || !metadata.get().group().equals(owner)) {
                     return Optional.empty();
                 }
                 return Optional.of(new Owned(name, metadata.get(), d.getInfo().state, DomainXml.macAddress(xml).orElse(null)));
@@ -398,7 +374,7 @@ public final class LibvirtProvider implements SandboxProvider {
                 try {
                     String xml = d.getXMLDesc(0);
                     Optional<DomainMetadata> metadata = DomainXml.readMetadata(xml);
-                    if (metadata.isPresent() && metadata.get().group().equals(settings.group())) {
+                    if (metadata.isPresent() && metadata.get().group().equals(owner)) {
                         result.add(new Owned(d.getName(), metadata.get(), d.getInfo().state, null).toSandbox(null));
                     }
                 } catch (LibvirtException e) {
@@ -583,7 +559,7 @@ public final class LibvirtProvider implements SandboxProvider {
             return names;
         }));
         java.util.Set<String> prefixes = new java.util.TreeSet<>(query.namePrefixes());
-        prefixes.add(settings.domainPrefix() + "-");
+        prefixes.add(group.prefix() + "-");
         java.util.function.Predicate<String> ours = id -> prefixes.stream().anyMatch(id::startsWith) && !domains.contains(id);
         Instant youngest = clock.instant().minus(query.orphanGrace());
         java.util.Map<String, String> failures = new java.util.LinkedHashMap<>(expired.failures());

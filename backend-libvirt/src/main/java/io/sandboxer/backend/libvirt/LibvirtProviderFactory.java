@@ -1,5 +1,6 @@
 package io.sandboxer.backend.libvirt;
 
+import io.sandboxer.core.group.GroupSettings;
 import io.sandboxer.core.provider.SandboxProvider;
 import io.sandboxer.core.provider.SandboxProviderFactory;
 import java.time.Clock;
@@ -17,11 +18,11 @@ public final class LibvirtProviderFactory implements SandboxProviderFactory<Libv
     }
 
     @Override
-    public SandboxProvider create(LibvirtSettings settings) {
-        return open(settings, Clock.systemUTC());
+    public SandboxProvider create(LibvirtSettings settings, GroupSettings group) {
+        return open(settings, group, Clock.systemUTC());
     }
 
-    public static LibvirtProvider open(LibvirtSettings settings, Clock clock) {
-        return new LibvirtProvider(settings, new LibvirtConnection(settings.uri()), clock);
+    public static LibvirtProvider open(LibvirtSettings settings, GroupSettings group, Clock clock) {
+        return new LibvirtProvider(settings, group, new LibvirtConnection(settings.uri()), clock);
     }
 }

@@ -1,7 +1,5 @@
 package io.sandboxer.backend.libvirt;
 
-import io.sandboxer.core.fleet.InstanceName;
-import io.sandboxer.core.fleet.SweepPolicy;
 import io.sandboxer.core.model.Architecture;
 import io.sandboxer.core.settings.Validated;
 import io.sandboxer.core.settings.Validation;
@@ -12,7 +10,8 @@ import java.util.regex.Pattern;
 
 /**
  * Settings of the libvirt backend. The first block is the libvirt Go plugin's documented {@code plugin_config},
- * with its names, defaults and minimums unchanged; the second is what sandboxer adds.
+ * with its names, defaults and minimums unchanged; the second is what sandboxer adds. The group's keys
+ * ({@code domain_prefix}, {@code max_size}, {@code ca_certificates_path}, ...) are {@code GroupSettings}'.
  */
 public record LibvirtSettings(
         // --- the Go plugin's keys ---
@@ -22,8 +21,6 @@ public record LibvirtSettings(
         String baseVolumePath,
         String networkName,
         String stateDir,
-        String caCertificatesPath,
-        Integer maxSize,
         Integer vcpuCount,
         Integer memoryMib,
         Integer diskSizeGib,
@@ -32,17 +29,12 @@ public record LibvirtSettings(
         String diskBus,
         String networkModel,
         AddressSource addressSource,
-        String domainPrefix,
         // --- sandboxer's additions ---
-        String provider,
-        String group,
         String bootstrapFormat,
         String fwCfgKey,
         BootstrapDelivery bootstrapDelivery,
         Architecture architecture,
         DirectBoot boot,
-        SweepPolicy sweepPolicy,
-        Integer maxParallelCreates,
         Duration ttl) implements Validated {
 
     public static final String DEFAULT_URI = "qemu:///system";
@@ -86,15 +78,10 @@ public record LibvirtSettings(
         diskBus = Objects.requireNonNullElse(diskBus, "virtio");
         networkModel = Objects.requireNonNullElse(networkModel, "virtio");
         addressSource = Objects.requireNonNullElse(addressSource, AddressSource.AUTO);
-        domainPrefix = Objects.requireNonNullElse(domainPrefix, InstanceName.DEFAULT_PREFIX);
-        provider = Objects.requireNonNullElse(provider, "libvirt");
-        group = Objects.requireNonNullElse(group, domainPrefix);
         bootstrapFormat = Objects.requireNonNullElse(bootstrapFormat, "ignition");
         fwCfgKey = Objects.requireNonNullElse(fwCfgKey, FLATCAR_FW_CFG_KEY);
         bootstrapDelivery = Objects.requireNonNullElse(bootstrapDelivery, BootstrapDelivery.AUTO);
         architecture = Objects.requireNonNullElse(architecture, Architecture.host());
-        sweepPolicy = Objects.requireNonNullElse(sweepPolicy, SweepPolicy.DELETE);
-        maxParallelCreates = Objects.requireNonNullElse(maxParallelCreates, 4);
     }
 
     @Override
@@ -104,7 +91,6 @@ public record LibvirtSettings(
                 .matches("network_name", networkName, LIBVIRT_NAME, "use letters, digits, '_', '.', '+' and '-' (a libvirt network name)")
                 .matches("base_volume_name", baseVolumeName, LIBVIRT_NAME, "use letters, digits, '_', '.', '+' and '-' (a volume name)")
                 .matches("uri", uri, URI, "a libvirt connection URI such as qemu:///system or qemu+ssh://root@host/system")
-                .atLeast("max_size", maxSize, 1)
                 // Upper bounds are QEMU's own (the host's real limits are checked once connected): a larger
                 // number is a typo, and would otherwise reach QEMU and fail a boot after creating disks.
                 .between("vcpu_count", vcpuCount, 1, MAX_VCPUS)
@@ -114,9 +100,7 @@ public record LibvirtSettings(
                 .matches("machine_type", machineType, MACHINE, "a QEMU machine type such as q35, pc or virt")
                 .oneOf("disk_bus", diskBus, DISK_BUSES)
                 .oneOf("network_model", networkModel, NETWORK_MODELS)
-                .oneOf("bootstrap_format", bootstrapFormat, FORMATS)
-                .oneOf("provider", provider, List.of("libvirt"))
-                .between("max_parallel_creates", maxParallelCreates, 1, 64);
+                .oneOf("bootstrap_format", bootstrapFormat, FORMATS);
         if ((baseVolumeName == null) == (baseVolumePath == null)) {
             check.failMissing("base_volume_name", "set exactly one of base_volume_name and base_volume_path");
         }
@@ -126,21 +110,12 @@ public record LibvirtSettings(
         if (!stateDir.startsWith("/")) {
             check.fail("state_dir", stateDir, "must be an absolute path");
         }
-        if (!InstanceName.isValidPrefix(domainPrefix)) {
-            check.fail("domain_prefix", domainPrefix, InstanceName.prefixRule());
-        }
-        if (!LIBVIRT_NAME.matcher(group).matches()) {
-            check.fail("group", group, "use letters, digits, '_', '.', '+' and '-'");
-        }
         if (!fwCfgKey.startsWith("opt/") || !fwCfgKey.matches("^[A-Za-z0-9/._-]{5,55}$")) {
             check.fail("fw_cfg_key", fwCfgKey, "an fw_cfg name under opt/ such as " + FLATCAR_FW_CFG_KEY + " (Flatcar) or " + FCOS_FW_CFG_KEY
                     + " (Fedora CoreOS)");
         }
         if (ttl != null && (ttl.isNegative() || ttl.isZero())) {
             check.fail("ttl", ttl, "must be positive");
-        }
-        if (caCertificatesPath != null && !caCertificatesPath.startsWith("/")) {
-            check.fail("ca_certificates_path", caCertificatesPath, "must be an absolute path");
         }
     }
 

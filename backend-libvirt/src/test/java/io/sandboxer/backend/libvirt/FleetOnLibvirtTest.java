@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sandboxer.core.fleet.Fleet;
 import io.sandboxer.core.fleet.FleetSettings;
-import io.sandboxer.core.fleet.SweepPolicy;
+import io.sandboxer.core.group.SweepPolicy;
 import io.sandboxer.core.model.Sandbox;
 import io.sandboxer.core.model.SandboxSpec;
 import java.nio.file.Path;
@@ -25,18 +25,18 @@ class FleetOnLibvirtTest {
 
     @Test
     void aLaterGenerationSweepsWhatAnEarlierOneLeft() {
-        LibvirtSettings settings = TestDriver.settings(dir);
-        LibvirtConnection connection = new LibvirtConnection(settings.uri());
+        TestDriver.Config config = TestDriver.config(dir);
+        LibvirtConnection connection = new LibvirtConnection(config.settings().uri());
         Clock first = Clock.fixed(Instant.parse("2026-11-22T08:00:00Z"), ZoneOffset.UTC);
         Clock second = Clock.fixed(Instant.parse("2026-11-22T09:00:00Z"), ZoneOffset.UTC);
         try {
-            var oldProvider = new LibvirtProvider(settings, connection, first);
+            var oldProvider = new LibvirtProvider(config.settings(), config.group(), connection, first);
             var oldFleet = new Fleet(oldProvider, new FleetSettings("gitlab-runner", 5, 2, SweepPolicy.DELETE),
                     name -> SandboxSpec.builder(name.format()).build(), info -> true, first);
             List<String> old = oldFleet.increase(2).created();
             oldFleet.close();
 
-            var newProvider = new LibvirtProvider(settings, connection, second);
+            var newProvider = new LibvirtProvider(config.settings(), config.group(), connection, second);
             var newFleet = new Fleet(newProvider, new FleetSettings("gitlab-runner", 5, 2, SweepPolicy.DELETE),
                     name -> SandboxSpec.builder(name.format()).build(), info -> true, second);
             List<String> fresh = newFleet.increase(1).created();

@@ -1,5 +1,8 @@
 package io.sandboxer.backend.libvirt;
 
+import io.sandboxer.core.model.OsFamily;
+import io.sandboxer.core.access.CredentialChoice;
+import io.sandboxer.core.access.GuestAccess;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -59,9 +62,9 @@ class LibvirtProviderTest {
     private LibvirtConnection connection;
     private LibvirtProvider provider;
 
-    private LibvirtProvider open(LibvirtSettings settings) {
-        connection = new LibvirtConnection(settings.uri());
-        provider = new LibvirtProvider(settings, connection, Clock.fixed(NOW, ZoneOffset.UTC));
+    private LibvirtProvider open(TestDriver.Config config) {
+        connection = new LibvirtConnection(config.settings().uri());
+        provider = new LibvirtProvider(config.settings(), config.group(), connection, Clock.fixed(NOW, ZoneOffset.UTC));
         return provider;
     }
 
@@ -130,7 +133,7 @@ class LibvirtProviderTest {
 
     @Test
     void createDefinesAndStartsADomainWithEverythingTheGoPluginDocuments() throws Exception {
-        open(TestDriver.settings(dir, j -> j.put("machine_type", "q35").put("disk_size_gib", 5).put("vcpu_count", 3)));
+        open(TestDriver.config(dir, j -> j.put("machine_type", "q35").put("disk_size_gib", 5).put("vcpu_count", 3)));
         Sandbox sandbox = provider.create(spec(NAME));
         assertEquals(SandboxState.RUNNING, sandbox.state());
         assertEquals(NOW.plus(Duration.ofHours(3)), sandbox.expiresAt());
@@ -185,7 +188,7 @@ class LibvirtProviderTest {
     }
     @Test
     void noSecretReachesTheDomainXml() {
-        open(TestDriver.settings(dir));
+        open(TestDriver.config(dir));
         provider.create(spec(NAME));
         String xml = connection.call("x", c -> c.domainLookupByName(NAME).getXMLDesc(0));
         assertFalse(xml.contains("$6$"), "no password hash");
@@ -195,14 +198,14 @@ class LibvirtProviderTest {
 
     @Test
     void fedoraCoreOsKeyIsSelectable() {
-        open(TestDriver.settings(dir, j -> j.put("fw_cfg_key", "opt/com.coreos/config")));
+        open(TestDriver.config(dir, j -> j.put("fw_cfg_key", "opt/com.coreos/config")));
         provider.create(spec(NAME));
         assertEquals("opt/com.coreos/config", Xml.path(domainXml(NAME).getDocumentElement(), "sysinfo", "entry").orElseThrow().getAttribute("name"));
     }
 
     @Test
     void cloudInitGoesOnACdromSeed() throws Exception {
-        open(TestDriver.settings(dir, j -> j.put("bootstrap_format", "cloud-init").put("machine_type", "pc")));
+        open(TestDriver.config(dir, j -> j.put("bootstrap_format", "cloud-init").put("machine_type", "pc")));
         provider.create(spec(NAME));
         Element domain = domainXml(NAME).getDocumentElement();
         Element cdrom = Xml.children(Xml.child(domain, "devices").orElseThrow(), "disk").stream()
@@ -220,7 +223,7 @@ class LibvirtProviderTest {
     /** A process killed while building the seed leaves its parts (user-data holds the host key) under state_dir: delete finds them. */
     @Test
     void aSeedBuildCutShortIsRemovedWithItsSandbox() throws Exception {
-        open(TestDriver.settings(dir, j -> j.put("bootstrap_format", "cloud-init")));
+        open(TestDriver.config(dir, j -> j.put("bootstrap_format", "cloud-init")));
         provider.create(spec(NAME));
         Path work = Files.createDirectories(NoCloudSeed.workDir(dir.resolve("state"), NAME));
         Files.writeString(work.resolve("user-data"), "#cloud-config\n");
@@ -231,7 +234,7 @@ class LibvirtProviderTest {
 
     @Test
     void directKernelBoot() {
-        open(TestDriver.settings(dir, j -> j.putObject("boot").put("kernel", "/boot/vmlinuz").put("initrd", "/boot/initrd.img")
+        open(TestDriver.config(dir, j -> j.putObject("boot").put("kernel", "/boot/vmlinuz").put("initrd", "/boot/initrd.img")
                 .put("cmdline", "root=/dev/vda rw console=ttyS0")));
         provider.create(spec(NAME));
         Element os = Xml.child(domainXml(NAME).getDocumentElement(), "os").orElseThrow();
@@ -242,7 +245,7 @@ class LibvirtProviderTest {
 
     @Test
     void specResourcesOverrideSettings() {
-        open(TestDriver.settings(dir));
+        open(TestDriver.config(dir));
         SandboxSpec spec = SandboxSpec.builder(NAME).resources(new Resources(ResourceRequirement.of(Quantity.parse("1500m")),
                 ResourceRequirement.of(Quantity.parse("1Gi")), null)).build();
         provider.create(spec);
@@ -253,7 +256,7 @@ class LibvirtProviderTest {
 
     @Test
     void deleteRemovesEverythingAndIsIdempotent() {
-        open(TestDriver.settings(dir));
+        open(TestDriver.config(dir));
         provider.create(spec(NAME));
         assertTrue(provider.delete(NAME));
         assertFalse(domainExists(NAME));
@@ -267,7 +270,7 @@ class LibvirtProviderTest {
 
     @Test
     void listAndDeleteGoByMetadataNotByName() throws Exception {
-        open(TestDriver.settings(dir));
+        open(TestDriver.config(dir));
         provider.create(spec(NAME));
         // A domain with our naming but no sandboxer metadata, and one of another group.
         String foreign = "gitlab-runner-20261122-100000-20261122-100000-ffffff";
@@ -275,7 +278,7 @@ class LibvirtProviderTest {
             c.domainDefineXML("<domain type='test'><name>" + foreign + "</name><memory>1024</memory><os><type>hvm</type></os></domain>").free();
             return null;
         });
-        var otherGroup = new LibvirtProvider(TestDriver.settings(dir, j -> j.put("group", "other")), connection, Clock.systemUTC());
+        var otherGroup = new LibvirtProvider(TestDriver.config(dir, j -> j.put("group", "other")).settings(), TestDriver.config(dir, j -> j.put("group", "other")).group(), connection, Clock.systemUTC());
         assertEquals(List.of(NAME), provider.list().stream().map(Sandbox::id).toList());
         assertTrue(otherGroup.list().isEmpty(), "another group sees nothing of ours");
         assertFalse(provider.delete(foreign), "not ours: left alone");
@@ -287,7 +290,7 @@ class LibvirtProviderTest {
     @Test
     void aRestartedProviderFindsTheGroupAgain() {
         // test:///default keeps its state while any connection is open, like a libvirtd outliving the plugin.
-        LibvirtSettings settings = TestDriver.settings(dir, j -> j.put("uri", "test:///default").put("pool_name", "default-pool")
+        TestDriver.Config config = TestDriver.config(dir, j -> j.put("uri", "test:///default").put("pool_name", "default-pool")
                 .put("group", "restart-" + System.nanoTime()).put("bootstrap_format", "ignition"));
         LibvirtConnection keepAlive = new LibvirtConnection("test:///default");
         try {
@@ -302,10 +305,10 @@ class LibvirtProviderTest {
                 pool.free();
                 return null;
             });
-            var first = LibvirtProviderFactory.open(settings, Clock.systemUTC());
+            var first = LibvirtProviderFactory.open(config.settings(), config.group(), Clock.systemUTC());
             first.create(spec(NAME));
             first.close();
-            var second = LibvirtProviderFactory.open(settings, Clock.systemUTC());
+            var second = LibvirtProviderFactory.open(config.settings(), config.group(), Clock.systemUTC());
             try {
                 assertEquals(List.of(NAME), second.list().stream().map(Sandbox::id).toList());
                 assertTrue(second.delete(NAME));
@@ -321,7 +324,7 @@ class LibvirtProviderTest {
     void connectInfoFindsTheAddressFromEachSourceAndReturnsStoredCredentials() {
         for (String source : List.of("auto", "lease", "agent", "arp")) {
             Path sub = dir.resolve(source);
-            open(TestDriver.settings(sub, j -> j.put("address_source", source)));
+            open(TestDriver.config(sub, j -> j.put("address_source", source)));
             provider.create(spec(NAME));
             ConnectInfo info = provider.connectInfo(NAME);
             assertTrue(info.address().startsWith("192.168.122."), source + ": " + info.address());
@@ -334,10 +337,12 @@ class LibvirtProviderTest {
     }
 
     @Test
-    void aHostKeyIsInjectedAndPinnedWhenTheSpecHasNone() throws Exception {
-        open(TestDriver.settings(dir));
-        provider.create(spec(NAME));
+    void theHostKeyGuestAccessMintsIsInstalledAndPinned() throws Exception {
+        open(TestDriver.config(dir));
+        var access = new GuestAccess().plan(GuestAccess.Request.ssh(OsFamily.LINUX, "core", 22, new CredentialChoice.GivenKey(Keys.load("openssh_ed25519"))));
+        provider.create(SandboxSpec.builder(NAME).bootstrap(access.bootstrap(NAME)).access(access.access()).build());
         ConnectInfo info = provider.connectInfo(NAME);
+        assertEquals(access.access().hostKey(), info.hostKey(), "the key GuestAccess minted is the one pinned");
         assertNotNull(info.hostKey(), "the generated host key is pinned");
         String ignition = Files.readString(dir.resolve("state").resolve(NAME + ".ign"));
         String pub = info.hostKey().authorizedKeysLine() + "\n";
@@ -347,7 +352,7 @@ class LibvirtProviderTest {
 
     @Test
     void garbageCollectionRemovesExpiredSandboxesAndOrphansOfDeadDomains() throws Exception {
-        open(TestDriver.settings(dir));
+        open(TestDriver.config(dir));
         provider.create(spec(NAME)); // expires three hours after NOW, long past
         String crashed = "gitlab-runner-20261122-100000-20261122-100000-0c0c0c";
         provider.create(SandboxSpec.builder(crashed).bootstrap(spec(crashed).bootstrap()).access(spec(crashed).access()).build());
@@ -376,7 +381,7 @@ class LibvirtProviderTest {
     /** A custom-executor {@code prepare} killed after its overlay: {@code gc} names that adapter's prefix and finds it. */
     @Test
     void garbageCollectionFindsLeftoversOfAnotherPrefixWhenAskedAndSparesYoungOnes() throws Exception {
-        open(TestDriver.settings(dir));
+        open(TestDriver.config(dir));
         String job = "sandboxer-j77-0123456789ab";
         provider.create(SandboxSpec.builder(job).bootstrap(spec(job).bootstrap()).access(spec(job).access()).build());
         connection.call("crash", c -> {
@@ -405,7 +410,7 @@ class LibvirtProviderTest {
 
     @Test
     void awaitConnectInfoFailsFastForAStoppedDomain() {
-        open(TestDriver.settings(dir));
+        open(TestDriver.config(dir));
         provider.create(spec(NAME));
         connection.call("stop", c -> {
             c.domainLookupByName(NAME).destroy();
@@ -419,28 +424,28 @@ class LibvirtProviderTest {
 
     @Test
     void baseVolumeIsCheckedAtStart() {
-        var missing = assertThrows(SandboxException.class, () -> open(TestDriver.settings(dir, j -> j.put("base_volume_name", "nope.qcow2"))));
+        var missing = assertThrows(SandboxException.class, () -> open(TestDriver.config(dir, j -> j.put("base_volume_name", "nope.qcow2"))));
         assertTrue(missing.getMessage().contains("base_volume_name \"nope.qcow2\" in pool pool does not exist"), missing.getMessage());
-        var raw = assertThrows(SandboxException.class, () -> open(TestDriver.settings(dir, j -> j.put("base_volume_name", "raw.img"))));
+        var raw = assertThrows(SandboxException.class, () -> open(TestDriver.config(dir, j -> j.put("base_volume_name", "raw.img"))));
         assertTrue(raw.getMessage().contains("is raw, but the base must be qcow2"), raw.getMessage());
-        var byPath = open(TestDriver.settings(dir, j -> {
+        var byPath = open(TestDriver.config(dir, j -> {
             j.remove("base_volume_name");
             j.put("base_volume_path", "/pool/base.qcow2");
         }));
         assertNotNull(byPath);
         byPath.close();
         provider = null;
-        var pool = assertThrows(SandboxException.class, () -> open(TestDriver.settings(dir, j -> j.put("pool_name", "nopool"))));
+        var pool = assertThrows(SandboxException.class, () -> open(TestDriver.config(dir, j -> j.put("pool_name", "nopool"))));
         assertTrue(pool.getMessage().contains("pool_name \"nopool\" is not a storage pool"), pool.getMessage());
-        var network = assertThrows(SandboxException.class, () -> open(TestDriver.settings(dir, j -> j.put("network_name", "nonet"))));
+        var network = assertThrows(SandboxException.class, () -> open(TestDriver.config(dir, j -> j.put("network_name", "nonet"))));
         assertTrue(network.getMessage().contains("network_name \"nonet\" is not a network"), network.getMessage());
-        var unreachable = assertThrows(SandboxException.class, () -> open(TestDriver.settings(dir, j -> j.put("uri", "test:///nonexistent/node.xml"))));
+        var unreachable = assertThrows(SandboxException.class, () -> open(TestDriver.config(dir, j -> j.put("uri", "test:///nonexistent/node.xml"))));
         assertTrue(unreachable.getMessage().contains("cannot connect to libvirt at test:///nonexistent/node.xml"), unreachable.getMessage());
     }
 
     @Test
     void aDuplicateNameIsRefusedWithoutTouchingTheExistingSandbox() {
-        open(TestDriver.settings(dir));
+        open(TestDriver.config(dir));
         provider.create(spec(NAME));
         var e = assertThrows(SandboxException.class, () -> provider.create(spec(NAME)));
         assertTrue(e.getMessage().contains("already exists"), e.getMessage());
@@ -451,7 +456,7 @@ class LibvirtProviderTest {
     /** A job that names another sandbox's overlay as its image is refused before anything is made for it. */
     @Test
     void aSandboxsOwnDiskIsNeverAnImage() {
-        open(TestDriver.settings(dir));
+        open(TestDriver.config(dir));
         provider.create(spec(NAME));
         String thief = "sbx-thief";
         SandboxSpec steal = SandboxSpec.builder(thief).image(new io.sandboxer.core.model.ImageRef.PoolVolume("pool", NAME + ".qcow2"))
@@ -473,10 +478,10 @@ class LibvirtProviderTest {
     }
 
     private LibvirtProvider openWithFaultAt(String action) {
-        LibvirtSettings settings = TestDriver.settings(dir);
-        connection = spy(new LibvirtConnection(settings.uri()));
+        TestDriver.Config config = TestDriver.config(dir);
+        connection = spy(new LibvirtConnection(config.settings().uri()));
         doThrow(new SandboxException("injected failure at " + action, false)).when(connection).call(startsWith(action), any());
-        provider = new LibvirtProvider(settings, connection, Clock.fixed(NOW, ZoneOffset.UTC));
+        provider = new LibvirtProvider(config.settings(), config.group(), connection, Clock.fixed(NOW, ZoneOffset.UTC));
         return provider;
     }
 
@@ -489,7 +494,7 @@ class LibvirtProviderTest {
 
     @Test
     void failureWhileWritingBootstrapRollsBackTheOverlay() throws Exception {
-        open(TestDriver.settings(dir));
+        open(TestDriver.config(dir));
         Files.writeString(dir.resolve("state"), "a file where the state directory should be");
         assertThrows(SandboxException.class, () -> provider.create(spec(NAME)));
         assertFalse(volumeExists(NAME + ".qcow2"));
@@ -513,9 +518,9 @@ class LibvirtProviderTest {
 
     @Test
     void aDeleteThatFailsHalfWayIsFinishedByTheNextDelete() {
-        LibvirtSettings settings = TestDriver.settings(dir);
-        connection = spy(new LibvirtConnection(settings.uri()));
-        provider = new LibvirtProvider(settings, connection, Clock.fixed(NOW, ZoneOffset.UTC));
+        TestDriver.Config config = TestDriver.config(dir);
+        connection = spy(new LibvirtConnection(config.settings().uri()));
+        provider = new LibvirtProvider(config.settings(), config.group(), connection, Clock.fixed(NOW, ZoneOffset.UTC));
         provider.create(spec(NAME));
         doThrow(new SandboxException("injected failure deleting the overlay", true)).when(connection).call(startsWith("deleting overlay"), any());
         var e = assertThrows(SandboxException.class, () -> provider.delete(NAME));
@@ -530,7 +535,7 @@ class LibvirtProviderTest {
 
     @Test
     void aDroppedConnectionIsReopened() throws Exception {
-        open(TestDriver.settings(dir));
+        open(TestDriver.config(dir));
         provider.create(spec(NAME));
         // Close the underlying libvirt connection behind the provider's back, as a libvirtd restart would.
         var field = LibvirtConnection.class.getDeclaredField("connect");

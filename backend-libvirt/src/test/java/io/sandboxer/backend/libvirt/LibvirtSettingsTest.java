@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sandboxer.core.group.GroupSettings;
+import io.sandboxer.core.provider.SandboxProviders;
 import io.sandboxer.core.settings.SettingsBinder;
 import io.sandboxer.core.settings.SettingsException;
 import java.io.IOException;
@@ -19,25 +21,33 @@ class LibvirtSettingsTest {
     private final SettingsBinder binder = new SettingsBinder();
 
     private LibvirtSettings bind(String json) {
-        return binder.bind(json, LibvirtSettings.class, "plugin_config");
+        return both(json).second();
+    }
+
+    /** As the adapters bind it: the group's keys and the backend's from one object. */
+    private SettingsBinder.Both<GroupSettings, LibvirtSettings> both(String json) {
+        var bound = SandboxProviders.bind("libvirt", SettingsBinder.parse(json, "plugin_config"), "plugin_config");
+        return new SettingsBinder.Both<>(bound.group(), (LibvirtSettings) bound.backend());
     }
 
     @Test
     void theGoPluginsDocumentedConfigIsAcceptedUnchanged() throws IOException {
         String json = Files.readString(Path.of(getClass().getResource("/go-plugin-plugin_config.json").getPath()));
         LibvirtSettings s = bind(json);
+        GroupSettings group = both(json).first();
         assertEquals("flatcar_production_qemu_image.img", s.baseVolumeName());
         assertEquals(4, s.vcpuCount());
         assertEquals(8192, s.memoryMib());
         assertEquals(40, s.diskSizeGib());
         assertEquals("q35", s.machineType());
         assertEquals(AddressSource.AUTO, s.addressSource());
-        assertEquals("/etc/gitlab-runner/certs", s.caCertificatesPath());
+        assertEquals("/etc/gitlab-runner/certs", group.caCertificatesPath());
     }
 
     @Test
     void defaultsAreTheGoPluginsDocumentedOnes() {
-        LibvirtSettings s = bind("{\"pool_name\": \"default\", \"base_volume_path\": \"/var/lib/libvirt/images/flatcar.img\", \"max_size\": 1}");
+        String json = "{\"pool_name\": \"default\", \"base_volume_path\": \"/var/lib/libvirt/images/flatcar.img\", \"max_size\": 1}";
+        LibvirtSettings s = bind(json);
         assertEquals("qemu:///system", s.uri());
         assertEquals("default", s.networkName());
         assertEquals("/var/lib/libvirt/gitlab-runner-virt-plugin", s.stateDir());
@@ -47,7 +57,7 @@ class LibvirtSettingsTest {
         assertEquals("virtio", s.diskBus());
         assertEquals("virtio", s.networkModel());
         assertEquals(AddressSource.AUTO, s.addressSource());
-        assertEquals("gitlab-runner", s.domainPrefix());
+        assertEquals("gitlab-runner", both(json).first().prefix());
         assertEquals("opt/org.flatcar-linux/config", s.fwCfgKey());
         assertEquals("ignition", s.bootstrapFormat());
         assertEquals("/var/lib/libvirt/images/flatcar.img", s.baseVolumePath());

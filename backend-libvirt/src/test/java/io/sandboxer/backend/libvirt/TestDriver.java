@@ -2,6 +2,7 @@ package io.sandboxer.backend.libvirt;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sandboxer.core.group.GroupSettings;
 import io.sandboxer.core.settings.SettingsBinder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -57,8 +58,12 @@ final class TestDriver {
         }
     }
 
+    /** The backend's and the group's settings, bound from one object as the adapters bind them. */
+    record Config(LibvirtSettings settings, GroupSettings group) {
+    }
+
     /** Settings as a user would write them, for the test driver in {@code dir}, adjusted by {@code tweak}. */
-    static LibvirtSettings settings(Path dir, Consumer<ObjectNode> tweak) {
+    static Config config(Path dir, Consumer<ObjectNode> tweak) {
         ObjectNode json = new ObjectMapper().createObjectNode()
                 .put("uri", uri(dir))
                 .put("pool_name", "pool")
@@ -68,10 +73,15 @@ final class TestDriver {
                 .put("memory_mib", 512)
                 .put("bootstrap_format", "ignition");
         tweak.accept(json);
-        return new SettingsBinder().bind(json, LibvirtSettings.class, "plugin_config");
+        var both = new SettingsBinder().bindBoth(json, GroupSettings.class, LibvirtSettings.class, "plugin_config");
+        return new Config(both.second(), both.first());
     }
 
-    static LibvirtSettings settings(Path dir) {
-        return settings(dir, json -> { });
+    static Config config(Path dir) {
+        return config(dir, json -> { });
+    }
+
+    static LibvirtSettings settings(Path dir, Consumer<ObjectNode> tweak) {
+        return config(dir, tweak).settings();
     }
 }

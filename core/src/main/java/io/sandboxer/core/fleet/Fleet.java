@@ -1,5 +1,8 @@
 package io.sandboxer.core.fleet;
 
+import io.sandboxer.core.group.InstanceName;
+import io.sandboxer.core.group.InstanceNamer;
+import io.sandboxer.core.group.SweepPolicy;
 import io.sandboxer.core.model.ConnectInfo;
 import io.sandboxer.core.model.Sandbox;
 import io.sandboxer.core.model.SandboxState;

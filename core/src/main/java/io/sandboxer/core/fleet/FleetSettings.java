@@ -1,5 +1,8 @@
 package io.sandboxer.core.fleet;
 
+import io.sandboxer.core.group.GroupSettings;
+import io.sandboxer.core.group.InstanceName;
+import io.sandboxer.core.group.SweepPolicy;
 import java.util.Objects;
 
 /**
@@ -7,7 +10,7 @@ import java.util.Objects;
  * start-up sweep policy.
  */
 public record FleetSettings(String namePrefix, int maxSize, int maxParallelCreates, SweepPolicy sweepPolicy) {
-    public static final int DEFAULT_PARALLEL_CREATES = 4;
+    public static final int DEFAULT_PARALLEL_CREATES = GroupSettings.DEFAULT_PARALLEL_CREATES;
 
     public FleetSettings {
         namePrefix = Objects.requireNonNullElse(namePrefix, InstanceName.DEFAULT_PREFIX);
@@ -21,6 +24,12 @@ public record FleetSettings(String namePrefix, int maxSize, int maxParallelCreat
             throw new IllegalArgumentException("parallel creates " + maxParallelCreates + " must be at least 1");
         }
         sweepPolicy = Objects.requireNonNullElse(sweepPolicy, SweepPolicy.DELETE);
+    }
+
+    /** The Fleet's part of a group's settings; {@code max_size} must be set (the Fleeting plugin requires it). */
+    public static FleetSettings of(GroupSettings group) {
+        return new FleetSettings(group.prefix(), java.util.Objects.requireNonNull(group.maxSize(), "max_size"), group.maxParallelCreates(),
+                group.sweepPolicy());
     }
 
     public static FleetSettings of(int maxSize) {

@@ -1,6 +1,7 @@
 package io.sandboxer.core.model;
 
 import io.sandboxer.core.bootstrap.BootstrapSpec;
+import io.sandboxer.core.credentials.SshPublicKey;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -36,6 +37,14 @@ public record SandboxSpec(
         if (ttl != null && (ttl.isNegative() || ttl.isZero())) {
             throw new IllegalArgumentException("ttl " + ttl + " must be positive");
         }
+    }
+
+    /** The guest's host key clients pin: the access's, else the first one the bootstrap installs (null: none known). */
+    public SshPublicKey pinnedHostKey() {
+        if (access != null && access.hostKey() != null) {
+            return access.hostKey();
+        }
+        return bootstrap != null && !bootstrap.hostKeys().isEmpty() ? bootstrap.hostKeys().get(0).publicKey() : null;
     }
 
     public static boolean isValidName(String name) {

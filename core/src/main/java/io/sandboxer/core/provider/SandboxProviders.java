@@ -1,7 +1,11 @@
 package io.sandboxer.core.provider;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sandboxer.core.group.GroupSettings;
 import io.sandboxer.core.settings.SettingsBinder;
+import io.sandboxer.core.settings.SettingsException;
+import io.sandboxer.core.settings.Violation;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
 import java.util.stream.Collectors;
@@ -32,11 +36,40 @@ public final class SandboxProviders {
 
     /** Binds and validates {@code settings} (all problems reported at once), then creates the provider. */
     public static SandboxProvider create(String name, JsonNode settings, String settingsPath) {
-        return createTyped(factory(name), settings, settingsPath);
+        return bind(name, settings, settingsPath).open();
     }
 
-    private static <S extends Record> SandboxProvider createTyped(SandboxProviderFactory<S> factory, JsonNode settings, String path) {
-        S bound = new SettingsBinder().bind(settings, factory.settingsType(), path);
-        return factory.create(bound);
+    /**
+     * The settings of backend {@code name} bound and validated (every problem at once): the shared {@link GroupSettings}
+     * and the backend's own record, each from its own keys of the same object.
+     */
+    public static Configured<?> bind(String name, JsonNode settings, String settingsPath) {
+        return bindTyped(factory(name), settings, settingsPath);
+    }
+
+    private static <S extends Record> Configured<S> bindTyped(SandboxProviderFactory<S> factory, JsonNode settings, String path) {
+        List<Violation> problems = new ArrayList<>();
+        JsonNode named = settings == null ? null : settings.get("provider");
+        if (named != null && !named.asText().equals(factory.name())) {
+            // Settings written for another backend: their keys would mostly be "unknown"; say what is wrong first.
+            problems.add(new Violation(path.isEmpty() ? "provider" : path + ".provider", named.asText(), "must be one of " + factory.name()
+                    + " (these settings are read by the " + factory.name() + " backend)"));
+        }
+        try {
+            var both = new SettingsBinder().bindBoth(settings, GroupSettings.class, factory.settingsType(), path);
+            if (problems.isEmpty()) {
+                return new Configured<>(factory, both.first(), both.second());
+            }
+        } catch (SettingsException e) {
+            problems.addAll(e.violations());
+        }
+        throw new SettingsException(problems);
+    }
+
+    /** Bound settings of one backend, ready to {@link #open}. */
+    public record Configured<S extends Record>(SandboxProviderFactory<S> factory, GroupSettings group, S backend) {
+        public SandboxProvider open() {
+            return factory.create(backend, group);
+        }
     }
 }

@@ -77,6 +77,32 @@ public final class SettingsBinder {
         return result;
     }
 
+    /** Two records bound from one JSON object, each from its own keys (a group envelope and a backend's settings). */
+    public record Both<A, B>(A first, B second) {
+    }
+
+    /**
+     * Binds {@code first} and {@code second} from the same object: each record receives the keys it knows, a key neither
+     * knows is an error (with a "did you mean" among both), and every problem of both is reported at once.
+     */
+    public <A extends Record, B extends Record> Both<A, B> bindBoth(JsonNode node, Class<A> first, Class<B> second, String path) {
+        List<Violation> violations = new ArrayList<>();
+        Map<String, RecordComponent> known = new LinkedHashMap<>(jsonNames(second));
+        known.putAll(jsonNames(first));
+        if (node != null && !node.isNull() && !node.isMissingNode() && !node.isObject()) {
+            bind(node, second, path); // "must be a JSON object", said once
+        }
+        if (node != null && node.isObject()) {
+            reportUnknownFields(node, known, List.of(first, second), path, violations);
+        }
+        A a = bindRecord(node, first, path, violations, false);
+        B b = bindRecord(node, second, path, violations, false);
+        if (!violations.isEmpty()) {
+            throw new SettingsException(violations);
+        }
+        return new Both<>(a, b);
+    }
+
     /** The mapper settings are read with: no coercion of strings to numbers, no floats as integers, Go durations. */
     public static ObjectMapper mapper() {
         return MAPPER;
@@ -105,6 +131,10 @@ public final class SettingsBinder {
     }
 
     private <T extends Record> T bindRecord(JsonNode node, Class<T> type, String path, List<Violation> violations) {
+        return bindRecord(node, type, path, violations, true);
+    }
+
+    private <T extends Record> T bindRecord(JsonNode node, Class<T> type, String path, List<Violation> violations, boolean reportUnknown) {
         if (node == null || node.isNull() || node.isMissingNode()) {
             node = JsonNodeFactory.instance.objectNode();
         }
@@ -115,7 +145,9 @@ public final class SettingsBinder {
         }
         RecordComponent[] components = type.getRecordComponents();
         Map<String, RecordComponent> byName = jsonNames(type);
-        reportUnknownFields(node, byName, path, violations);
+        if (reportUnknown) {
+            reportUnknownFields(node, byName, List.of(type), path, violations);
+        }
 
         Object[] arguments = new Object[components.length];
         Set<String> failed = new HashSet<>();
@@ -187,12 +219,15 @@ public final class SettingsBinder {
         }
     }
 
-    private static void reportUnknownFields(JsonNode node, Map<String, RecordComponent> known, String path, List<Violation> violations) {
+    private static void reportUnknownFields(JsonNode node, Map<String, RecordComponent> known, List<Class<?>> types, String path,
+            List<Violation> violations) {
         Set<String> accepted = new HashSet<>(known.keySet());
-        for (RecordComponent c : known.values()) {
-            JsonAlias alias = c.getAccessor().getAnnotation(JsonAlias.class);
-            if (alias != null) {
-                accepted.addAll(List.of(alias.value()));
+        for (Class<?> type : types) {
+            for (RecordComponent c : type.getRecordComponents()) {
+                JsonAlias alias = c.getAccessor().getAnnotation(JsonAlias.class);
+                if (alias != null) {
+                    accepted.addAll(List.of(alias.value()));
+                }
             }
         }
         for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {

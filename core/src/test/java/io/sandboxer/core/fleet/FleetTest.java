@@ -1,5 +1,7 @@
 package io.sandboxer.core.fleet;
 
+import io.sandboxer.core.group.InstanceName;
+import io.sandboxer.core.group.SweepPolicy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

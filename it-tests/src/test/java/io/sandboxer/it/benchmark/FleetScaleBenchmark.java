@@ -9,7 +9,7 @@ import io.sandboxer.core.fleet.Fleet;
 import io.sandboxer.core.fleet.FleetInstance;
 import io.sandboxer.core.fleet.FleetSettings;
 import io.sandboxer.core.fleet.IncreaseResult;
-import io.sandboxer.core.fleet.SweepPolicy;
+import io.sandboxer.core.group.SweepPolicy;
 import io.sandboxer.core.model.Credential;
 import io.sandboxer.core.model.OsFamily;
 import io.sandboxer.core.model.SandboxAccess;

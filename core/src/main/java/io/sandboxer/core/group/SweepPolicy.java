@@ -1,4 +1,4 @@
-package io.sandboxer.core.fleet;
+package io.sandboxer.core.group;
 
 import com.fasterxml.jackson.annotation.JsonValue;
 

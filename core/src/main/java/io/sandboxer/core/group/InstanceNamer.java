@@ -1,4 +1,4 @@
-package io.sandboxer.core.fleet;
+package io.sandboxer.core.group;
 
 import java.security.SecureRandom;
 import java.time.Clock;

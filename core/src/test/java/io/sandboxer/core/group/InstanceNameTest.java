@@ -1,4 +1,4 @@
-package io.sandboxer.core.fleet;
+package io.sandboxer.core.group;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
