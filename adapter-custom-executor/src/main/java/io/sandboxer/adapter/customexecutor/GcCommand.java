@@ -1,7 +1,9 @@
 package io.sandboxer.adapter.customexecutor;
 
 import io.sandboxer.core.provider.GarbageQuery;
+import io.sandboxer.core.lifecycle.GarbageCollector;
 import io.sandboxer.core.provider.GarbageReport;
+import java.time.Clock;
 import io.sandboxer.core.provider.SandboxProvider;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -29,7 +31,7 @@ final class GcCommand implements Callable<Integer> {
         GarbageQuery query = new GarbageQuery(Durations.parse("--max-age", maxAge), dryRun, Set.of(driver.prefix() + "-j"),
                 Durations.parseAllowingZero("--orphan-grace", orphanGrace));
         try (SandboxProvider provider = driver.open(driver.settings())) {
-            GarbageReport report = provider.collectGarbage(query);
+            GarbageReport report = new GarbageCollector(provider, Clock.systemUTC()).collect(query);
             String verb = dryRun ? "would delete" : "deleted";
             report.expiredSandboxes().forEach(id -> System.out.println(verb + " sandbox " + id));
             report.orphans().forEach(id -> System.out.println(verb + " orphan " + id));

@@ -5,6 +5,11 @@ import io.sandboxer.core.access.CredentialChoice;
 import io.sandboxer.core.access.GuestAccess;
 import io.sandboxer.core.credentials.Secret;
 import io.sandboxer.core.credentials.SshPrivateKey;
+import io.sandboxer.core.lifecycle.Deadline;
+import io.sandboxer.core.lifecycle.ProgressListener;
+import io.sandboxer.core.lifecycle.Readiness;
+import io.sandboxer.core.lifecycle.ReadySandbox;
+import io.sandboxer.core.lifecycle.SandboxLifecycle;
 import io.sandboxer.core.model.ConnectInfo;
 import io.sandboxer.core.model.OsFamily;
 import io.sandboxer.core.model.SandboxSpec;
@@ -12,12 +17,9 @@ import io.sandboxer.core.provider.SandboxException;
 import io.sandboxer.core.provider.SandboxProvider;
 import io.sandboxer.core.provider.SandboxProviders;
 import io.sandboxer.core.settings.SettingsException;
-import io.sandboxer.core.ssh.GuestReadyCommand;
 import io.sandboxer.core.ssh.HostKeyPolicy;
 import io.sandboxer.core.ssh.SshException;
 import io.sandboxer.core.ssh.SshOptions;
-import io.sandboxer.core.ssh.SshReadiness;
-import io.sandboxer.core.ssh.SshTarget;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -109,24 +111,15 @@ final class PrepareCommand implements Callable<Integer> {
         }
         SandboxSpec spec = spec(env, identity, name, access, backend, settings);
         try (SandboxProvider provider = configured.open()) {
-            if (provider.get(name).isPresent()) {
-                progress.say("a sandbox named " + name + " is left from an earlier attempt: deleting it first");
-                provider.delete(name);
-            }
+            SandboxLifecycle lifecycle = new SandboxLifecycle(provider, Readiness.forJobs(SshOptions.DEFAULT.withConnectTimeout(dial),
+                    HostKeyPolicy.insecure("the guest's host key was not injected")));
+            Deadline deadline = Deadline.after(budget, Clock.systemUTC());
+            ProgressListener listener = ProgressListener.lines(progress::say);
             progress.say("creating sandbox " + name + " on " + backend + (spec.image() == null ? "" : " from " + spec.image().display()));
-            provider.create(spec);
-            cancellation.whenCancelled(() -> { });
-            ConnectInfo info = provider.awaitConnectInfo(name, budget, (what, elapsed) -> progress.say("waiting for " + what));
+            ReadySandbox ready = lifecycle.prepare(spec, deadline, listener);
+            ConnectInfo info = ready.connectInfo();
             progress.say("sandbox " + name + " has address " + info.address() + (info.port() == 22 ? "" : " port " + info.port()));
-            SshTarget target = SshTarget.of(info, HostKeyPolicy.insecure("the guest's host key was not injected"));
-            new SshReadiness(SshOptions.DEFAULT.withConnectTimeout(dial), Duration.ofSeconds(1), Duration.ofSeconds(5), GuestReadyCommand.forOs(os), Clock.systemUTC())
-                    .await(target, budget.minus(progress.elapsed()).isNegative() ? Duration.ofSeconds(1) : budget.minus(progress.elapsed()),
-                            (attempt, elapsed, why) -> {
-                                if (attempt == 1 || attempt % 6 == 0) {
-                                    progress.say("waiting for an SSH login as " + target.user() + ": " + why.getMessage());
-                                }
-                            });
-            progress.say("sandbox " + name + " is ready: SSH login as " + target.user() + " works (" + progress.elapsed().toSeconds() + " s)");
+            progress.say("sandbox " + name + " is ready: SSH login as " + info.user() + " works (" + progress.elapsed().toSeconds() + " s)");
             return 0;
         } catch (SandboxException | SshException e) {
             if (cancellation.isCancelled()) {

@@ -1,5 +1,8 @@
 package io.sandboxer.adapter.customexecutor;
 
+import io.sandboxer.core.lifecycle.Deadline;
+import io.sandboxer.core.lifecycle.ProgressListener;
+import io.sandboxer.core.lifecycle.Readiness;
 import io.sandboxer.core.model.ConnectInfo;
 import io.sandboxer.core.model.OsFamily;
 import io.sandboxer.core.provider.SandboxException;
@@ -15,6 +18,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
@@ -61,8 +65,8 @@ final class RunCommand implements Callable<Integer> {
             if (provider.get(name).isEmpty()) {
                 throw new StageException("the sandbox " + name + " of this job does not exist (deleted, expired, or prepare did not run)");
             }
-            info = provider.awaitConnectInfo(name, Durations.parse("--retry-timeout", retryTimeout), (what, elapsed) ->
-                    System.err.println("[sandboxer] waiting for " + what));
+            info = Readiness.addressOnly().await(provider, name, Deadline.after(Durations.parse("--retry-timeout", retryTimeout), Clock.systemUTC()),
+                    ProgressListener.lines(line -> System.err.println("[sandboxer] " + line)));
         } catch (SandboxException e) {
             throw new StageException("cannot reach the sandbox " + name + ": " + e.getMessage(), e);
         }

@@ -2,7 +2,9 @@ package io.sandboxer.adapter.fleeting;
 
 import io.sandboxer.core.fleet.ReadinessProbe;
 import io.sandboxer.core.ssh.HostKeyPolicy;
-import io.sandboxer.core.ssh.SshReadiness;
+import io.sandboxer.core.lifecycle.GuestReady;
+import io.sandboxer.core.ssh.SshOptions;
+import java.time.Duration;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
@@ -77,6 +79,7 @@ public final class FleetingPlugin {
 
     /** Running means: an SSH login with the connector's credentials runs a command. */
     static ReadinessProbe sshProbe(Connector connector) {
-        return ReadinessProbe.ssh(SshReadiness.defaults(), HostKeyPolicy.insecure("the instance's host key is not known to the plugin"));
+        return ReadinessProbe.of(new GuestReady(SshOptions.DEFAULT.withConnectTimeout(Duration.ofSeconds(5)),
+                HostKeyPolicy.insecure("the instance's host key is not known to the plugin")));
     }
 }

@@ -27,7 +27,9 @@ import io.sandboxer.core.model.Sandbox;
 import io.sandboxer.core.model.SandboxAccess;
 import io.sandboxer.core.model.SandboxSpec;
 import io.sandboxer.core.model.SandboxState;
+import io.sandboxer.core.provider.GarbageQuery;
 import io.sandboxer.core.provider.GarbageReport;
+import io.sandboxer.core.provider.OrphanCollector;
 import io.sandboxer.core.provider.SandboxException;
 import io.sandboxer.core.provider.SandboxNotFoundException;
 import io.sandboxer.core.provider.SandboxProvider;
@@ -55,7 +57,7 @@ import org.slf4j.LoggerFactory;
  * with {@code cloudInitNoCloud.secretRef}. The Secret is owned by the VMI (Kubernetes GC removes it too) and
  * is deleted explicitly as well. Listing, deletion and GC select by the group label, never by name alone.
  */
-public final class KubevirtProvider implements SandboxProvider {
+public final class KubevirtProvider implements SandboxProvider, OrphanCollector {
     private static final Logger LOG = LoggerFactory.getLogger(KubevirtProvider.class);
     /** A Secret younger than this may belong to a create in progress (Secret first, VMI second): GC leaves it. */
     static final Duration ORPHAN_GRACE = Duration.ofMinutes(2);
@@ -318,14 +320,12 @@ public final class KubevirtProvider implements SandboxProvider {
     }
 
     /**
-     * Deletes VMIs whose expiry annotation passed (or, without one, older than {@code maxAge}) with their Secrets,
-     * and Secrets of the group whose VMI no longer exists (older than {@link #ORPHAN_GRACE}, so a create in progress
+     * Deletes Secrets of the group whose VMI no longer exists (older than {@link #ORPHAN_GRACE}, so a create in progress
      * is never hit). Equality label selectors only.
      */
     @Override
-    public GarbageReport collectGarbage(io.sandboxer.core.provider.GarbageQuery query) {
+    public GarbageReport collectOrphans(GarbageQuery query) {
         // Ownership is the group label, whatever the names; a Secret is given at least ORPHAN_GRACE to meet its VMI.
-        Duration maxAge = query.maxAge();
         boolean dryRun = query.dryRun();
         Duration grace = query.orphanGrace().compareTo(ORPHAN_GRACE) > 0 ? query.orphanGrace() : ORPHAN_GRACE;
         Instant now = clock.instant();
@@ -333,8 +333,7 @@ public final class KubevirtProvider implements SandboxProvider {
         List<VirtualMachineInstance> all = api.retrying("listing VirtualMachineInstances", () -> vmis().inNamespace(ns())
                 .withLabel(KubevirtNames.GROUP_LABEL, owner).list().getItems());
         Set<String> existing = all.stream().map(v -> v.getMetadata().getName()).collect(Collectors.toSet());
-        GarbageReport expired = SandboxProvider.deleteExpired(this, all.stream().map(this::toSandbox).toList(), now, maxAge, dryRun);
-        Map<String, String> failures = new LinkedHashMap<>(expired.failures());
+        Map<String, String> failures = new LinkedHashMap<>();
         List<Secret> secrets = api.retrying("listing Secrets", () -> client.secrets().inNamespace(ns())
                 .withLabel(KubevirtNames.GROUP_LABEL, owner).list().getItems());
         for (Secret secret : secrets) {
@@ -353,11 +352,11 @@ public final class KubevirtProvider implements SandboxProvider {
                 }
             }
         }
-        return new GarbageReport(dryRun, expired.expiredSandboxes(), orphans, failures);
+        return new GarbageReport(dryRun, List.of(), orphans, failures);
     }
 
-    @Override
-    public Duration defaultReadyTimeout() {
+    /** How long a caller of this backend should wait for a new sandbox's address ({@code ready_timeout}). */
+    public Duration readyTimeout() {
         return settings.readyTimeout();
     }
 

@@ -1,5 +1,9 @@
 package io.sandboxer.backend.kubevirt;
 
+import io.sandboxer.core.lifecycle.Deadline;
+import io.sandboxer.core.lifecycle.GarbageCollector;
+import io.sandboxer.core.lifecycle.ProgressListener;
+import io.sandboxer.core.lifecycle.Readiness;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -195,7 +199,7 @@ class KubevirtProviderTest {
     @Test
     void readyMeansRunningWithAnIpAndTheReadyCondition() {
         provider.create(SandboxSpec.builder("job-5").build());
-        ConnectInfo info = provider.awaitConnectInfo("job-5", Duration.ofSeconds(20), WaitProgress.SILENT);
+        ConnectInfo info = Readiness.addressOnly().await(provider, "job-5", Deadline.after(Duration.ofSeconds(20), Clock.systemUTC()), ProgressListener.SILENT);
         assertTrue(info.address().startsWith("10.244.0."), info.address());
         assertEquals(22, info.port());
         assertEquals("runner", info.user());
@@ -212,7 +216,7 @@ class KubevirtProviderTest {
         var password = io.sandboxer.core.credentials.Secret.of("Chosen-Passw0rd-1234");
         provider.create(SandboxSpec.builder("job-5w").access(new io.sandboxer.core.model.SandboxAccess(io.sandboxer.core.model.OsFamily.WINDOWS,
                 io.sandboxer.core.model.ConnectProtocol.SSH, 22, "runner", new Credential.Password(password))).build());
-        ConnectInfo info = provider.awaitConnectInfo("job-5w", Duration.ofSeconds(20), WaitProgress.SILENT);
+        ConnectInfo info = Readiness.addressOnly().await(provider, "job-5w", Deadline.after(Duration.ofSeconds(20), Clock.systemUTC()), ProgressListener.SILENT);
         assertTrue(info.credential() instanceof Credential.Password p && p.password().reveal().equals("Chosen-Passw0rd-1234"),
                 "a key the guest never authorized must not replace the password: " + info.credential().getClass().getSimpleName());
         assertFalse(secret("job-5w").getData().containsKey(KubevirtNames.SECRET_PRIVATE_KEY));
@@ -222,7 +226,7 @@ class KubevirtProviderTest {
     void imagePullErrorsFailFastWithTheClustersMessage() {
         controller.mode("job-6", FakeVirtController.Mode.IMAGE_PULL_ERROR);
         provider.create(SandboxSpec.builder("job-6").image(new ImageRef.ContainerDisk("quay.io/nope/nothing:1")).build());
-        SandboxException e = assertThrows(SandboxException.class, () -> provider.awaitConnectInfo("job-6", Duration.ofMinutes(5), WaitProgress.SILENT));
+        SandboxException e = assertThrows(SandboxException.class, () -> Readiness.addressOnly().await(provider, "job-6", Deadline.after(Duration.ofMinutes(5), Clock.systemUTC()), ProgressListener.SILENT));
         assertTrue(e.getMessage().contains("ErrImagePull") && e.getMessage().contains("quay.io/nope/nothing:1"), e.getMessage());
         assertFalse(e.isRetryable() || e.getMessage().contains("within"), "a failure of the VMI, not the end of the wait: " + e.getMessage());
         assertEquals(SandboxState.FAILED, provider.get("job-6").orElseThrow().state());
@@ -232,7 +236,7 @@ class KubevirtProviderTest {
     void aFailedPhaseFailsFast() {
         controller.mode("job-7", FakeVirtController.Mode.FAILED);
         provider.create(SandboxSpec.builder("job-7").build());
-        SandboxException e = assertThrows(SandboxException.class, () -> provider.awaitConnectInfo("job-7", Duration.ofMinutes(5), WaitProgress.SILENT));
+        SandboxException e = assertThrows(SandboxException.class, () -> Readiness.addressOnly().await(provider, "job-7", Deadline.after(Duration.ofMinutes(5), Clock.systemUTC()), ProgressListener.SILENT));
         assertTrue(e.getMessage().contains("phase Failed") && e.getMessage().contains("the guest crashed during boot"), e.getMessage());
     }
 
@@ -241,7 +245,7 @@ class KubevirtProviderTest {
         controller.mode("job-8", FakeVirtController.Mode.NEVER_READY);
         KubevirtProvider impatient = provider("\"ready_timeout\": \"2s\"", Clock.systemUTC());
         impatient.create(SandboxSpec.builder("job-8").build());
-        SandboxException e = assertThrows(SandboxException.class, () -> impatient.awaitConnectInfo("job-8", WaitProgress.SILENT));
+        SandboxException e = assertThrows(SandboxException.class, () -> Readiness.addressOnly().await(impatient, "job-8", Deadline.after(impatient.readyTimeout(), Clock.systemUTC()), ProgressListener.SILENT));
         assertTrue(e.getMessage().contains("within 2 s") && e.getMessage().contains("not Ready yet"), e.getMessage());
     }
 
@@ -312,14 +316,15 @@ class KubevirtProviderTest {
         provider.create(SandboxSpec.builder("young").ttl(Duration.ofHours(5)).build());
         provider.create(SandboxSpec.builder("orphan").build());
         client.resources(VirtualMachineInstance.class).inNamespace(NS).withName("orphan").delete(); // its Secret stays behind
-        KubevirtProvider later = provider("", Clock.fixed(Instant.now().plus(Duration.ofHours(1)), ZoneOffset.UTC));
+        Clock inAnHour = Clock.fixed(Instant.now().plus(Duration.ofHours(1)), ZoneOffset.UTC);
+        KubevirtProvider later = provider("", inAnHour);
 
-        GarbageReport dry = later.collectGarbage(null, true);
+        GarbageReport dry = new GarbageCollector(later, inAnHour).collect(null, true);
         assertEquals(List.of("old"), dry.expiredSandboxes());
         assertEquals(List.of("orphan-bootstrap"), dry.orphans());
         assertNotNull(vmi("old"), "a dry run deletes nothing");
 
-        GarbageReport real = later.collectGarbage(null, false);
+        GarbageReport real = new GarbageCollector(later, inAnHour).collect(null, false);
         assertEquals(List.of("old"), real.expiredSandboxes());
         assertNull(vmi("old"));
         assertNull(secret("old"));
@@ -332,7 +337,7 @@ class KubevirtProviderTest {
     void aFreshSecretWithoutItsVmiYetIsNotAnOrphan() {
         provider.create(SandboxSpec.builder("racing").build());
         client.resources(VirtualMachineInstance.class).inNamespace(NS).withName("racing").delete();
-        assertEquals(List.of(), provider.collectGarbage(null, false).orphans(), "younger than the grace period: a create may be in progress");
+        assertEquals(List.of(), new GarbageCollector(provider, Clock.systemUTC()).collect(null, false).orphans(), "younger than the grace period: a create may be in progress");
         assertNotNull(secret("racing"));
     }
 

@@ -1,5 +1,9 @@
 package io.sandboxer.backend.kubevirt;
 
+import io.sandboxer.core.lifecycle.Deadline;
+import io.sandboxer.core.lifecycle.GarbageCollector;
+import io.sandboxer.core.lifecycle.ProgressListener;
+import io.sandboxer.core.lifecycle.Readiness;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -48,10 +52,10 @@ class RbacManifestTest {
                 KubevirtProvider provider = new KubevirtProvider(settings, GroupSettings.defaults(), sandboxer, Clock.systemUTC(), false)) {
             provider.checkHealth();
             provider.create(SandboxSpec.builder("rbac-1").build());
-            provider.awaitConnectInfo("rbac-1", Duration.ofSeconds(20), WaitProgress.SILENT);
+            Readiness.addressOnly().await(provider, "rbac-1", Deadline.after(Duration.ofSeconds(20), Clock.systemUTC()), ProgressListener.SILENT);
             provider.list();
             provider.get("rbac-1");
-            provider.collectGarbage(Duration.ofHours(1), false);
+            new GarbageCollector(provider, Clock.systemUTC()).collect(Duration.ofHours(1), false);
             provider.delete("rbac-1");
             provider.delete("rbac-1");
         }

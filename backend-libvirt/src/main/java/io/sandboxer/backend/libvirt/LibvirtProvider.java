@@ -14,6 +14,9 @@ import io.sandboxer.core.model.Sandbox;
 import io.sandboxer.core.model.SandboxAccess;
 import io.sandboxer.core.model.SandboxSpec;
 import io.sandboxer.core.model.SandboxState;
+import io.sandboxer.core.provider.GarbageQuery;
+import io.sandboxer.core.provider.GarbageReport;
+import io.sandboxer.core.provider.OrphanCollector;
 import io.sandboxer.core.provider.SandboxException;
 import io.sandboxer.core.provider.SandboxNotFoundException;
 import io.sandboxer.core.provider.SandboxProvider;
@@ -44,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * or a NoCloud CD-ROM (cloud-init), a NIC whose MAC comes from the name, and sandboxer's own metadata in the
  * domain XML. Everything this provider lists or deletes is chosen by that metadata's group, not by name.
  */
-public final class LibvirtProvider implements SandboxProvider {
+public final class LibvirtProvider implements SandboxProvider, OrphanCollector {
     private static final java.security.SecureRandom MAC_RANDOM = new java.security.SecureRandom();
     private static final Logger LOG = LoggerFactory.getLogger(LibvirtProvider.class);
     /** VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | SNAPSHOTS_METADATA: remove the state libvirt manages for the domain. */
@@ -541,14 +544,13 @@ public final class LibvirtProvider implements SandboxProvider {
     }
 
     /**
-     * Expired sandboxes (by their metadata's expiry, or older than {@code maxAge}), then orphans: overlay volumes,
+     * Orphans: overlay volumes,
      * bootstrap volumes and files, and credentials files named by this group's prefix (or one the query adds)
      * whose domain no longer exists (a process killed half-way through a create or a delete leaves such things).
      * A leftover younger than the query's grace, or whose age cannot be told, is spared: a create may be under way.
      */
     @Override
-    public io.sandboxer.core.provider.GarbageReport collectGarbage(io.sandboxer.core.provider.GarbageQuery query) {
-        var expired = SandboxProvider.super.collectGarbage(query);
+    public GarbageReport collectOrphans(GarbageQuery query) {
         java.util.Set<String> domains = new java.util.HashSet<>(connection.call("listing domains", c -> {
             java.util.List<String> names = new ArrayList<>(List.of(c.listDefinedDomains()));
             for (int id : c.listDomains()) {
@@ -562,7 +564,7 @@ public final class LibvirtProvider implements SandboxProvider {
         prefixes.add(group.prefix() + "-");
         java.util.function.Predicate<String> ours = id -> prefixes.stream().anyMatch(id::startsWith) && !domains.contains(id);
         Instant youngest = clock.instant().minus(query.orphanGrace());
-        java.util.Map<String, String> failures = new java.util.LinkedHashMap<>(expired.failures());
+        java.util.Map<String, String> failures = new java.util.LinkedHashMap<>();
         java.util.Map<String, Instant> orphanAges = new java.util.TreeMap<>();
         // Per sandbox id, when its newest volume changed (MAX when the pool cannot say: spared under a grace).
         orphanAges.putAll(connection.call("listing volumes", c -> {
@@ -601,7 +603,7 @@ public final class LibvirtProvider implements SandboxProvider {
                 }
             }
         });
-        return new io.sandboxer.core.provider.GarbageReport(query.dryRun(), expired.expiredSandboxes(), orphans, failures);
+        return new GarbageReport(query.dryRun(), List.of(), orphans, failures);
     }
 
     private static Instant later(Instant a, Instant b) {

@@ -1,5 +1,9 @@
 package io.sandboxer.backend.libvirt;
 
+import io.sandboxer.core.lifecycle.Deadline;
+import io.sandboxer.core.lifecycle.GarbageCollector;
+import io.sandboxer.core.lifecycle.ProgressListener;
+import io.sandboxer.core.lifecycle.Readiness;
 import io.sandboxer.core.model.OsFamily;
 import io.sandboxer.core.access.CredentialChoice;
 import io.sandboxer.core.access.GuestAccess;
@@ -363,12 +367,12 @@ class LibvirtProviderTest {
             d.undefine();
             return null;
         });
-        var dry = provider.collectGarbage(null, true);
+        var dry = new GarbageCollector(provider, Clock.systemUTC()).collect(null, true);
         assertEquals(List.of(NAME), dry.expiredSandboxes());
         assertEquals(List.of(crashed), dry.orphans());
         assertTrue(volumeExists(crashed + ".qcow2") && domainExists(NAME), "a dry run deletes nothing");
 
-        var real = provider.collectGarbage(null, false);
+        var real = new GarbageCollector(provider, Clock.systemUTC()).collect(null, false);
         assertEquals(List.of(NAME), real.expiredSandboxes());
         assertEquals(List.of(crashed), real.orphans());
         assertFalse(domainExists(NAME));
@@ -390,12 +394,12 @@ class LibvirtProviderTest {
             d.undefine();
             return null;
         });
-        assertEquals(List.of(), provider.collectGarbage(null, false).orphans(), "the Fleeting prefix alone does not match it");
-        var young = provider.collectGarbage(new GarbageQuery(null, false, java.util.Set.of("sandboxer-j"), Duration.ofMinutes(10)));
+        assertEquals(List.of(), new GarbageCollector(provider, Clock.systemUTC()).collect(null, false).orphans(), "the Fleeting prefix alone does not match it");
+        var young = new GarbageCollector(provider, Clock.systemUTC()).collect(new GarbageQuery(null, false, java.util.Set.of("sandboxer-j"), Duration.ofMinutes(10)));
         assertEquals(List.of(), young.orphans(), "of unknown or recent age: a prepare may be under way");
         assertTrue(volumeExists(job + ".qcow2"));
 
-        var old = provider.collectGarbage(new GarbageQuery(null, false, java.util.Set.of("sandboxer-j"), Duration.ZERO));
+        var old = new GarbageCollector(provider, Clock.systemUTC()).collect(new GarbageQuery(null, false, java.util.Set.of("sandboxer-j"), Duration.ZERO));
         assertEquals(List.of(job), old.orphans());
         assertFalse(volumeExists(job + ".qcow2"));
         assertFalse(Files.exists(dir.resolve("state").resolve(job + ".access.json")));
@@ -418,7 +422,7 @@ class LibvirtProviderTest {
         });
         assertEquals(SandboxState.FAILED, provider.get(NAME).orElseThrow().state());
         SandboxException e = assertThrows(SandboxException.class,
-                () -> provider.awaitConnectInfo(NAME, Duration.ofMinutes(5), io.sandboxer.core.provider.WaitProgress.SILENT));
+                () -> Readiness.addressOnly().await(provider, NAME, Deadline.after(Duration.ofMinutes(5), Clock.systemUTC()), ProgressListener.SILENT));
         assertTrue(e.getMessage().contains("is not running"), e.getMessage());
     }
 

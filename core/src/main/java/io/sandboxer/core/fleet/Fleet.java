@@ -3,6 +3,7 @@ package io.sandboxer.core.fleet;
 import io.sandboxer.core.group.InstanceName;
 import io.sandboxer.core.group.InstanceNamer;
 import io.sandboxer.core.group.SweepPolicy;
+import io.sandboxer.core.lifecycle.GarbageCollector;
 import io.sandboxer.core.model.ConnectInfo;
 import io.sandboxer.core.model.Sandbox;
 import io.sandboxer.core.model.SandboxState;
@@ -46,6 +47,7 @@ public final class Fleet implements AutoCloseable {
     private final SpecFactory specs;
     private final ReadinessProbe probe;
     private final InstanceNamer namer;
+    private final Clock clock;
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
     private final Semaphore createSlots;
     private final Semaphore probeSlots = new Semaphore(MAX_PARALLEL_PROBES);
@@ -76,6 +78,7 @@ public final class Fleet implements AutoCloseable {
         this.specs = Objects.requireNonNull(specs, "specs");
         this.probe = Objects.requireNonNull(probe, "probe");
         this.namer = new InstanceNamer(settings.namePrefix(), clock.instant(), clock);
+        this.clock = clock;
         this.createSlots = new Semaphore(settings.maxParallelCreates());
     }
 
@@ -116,7 +119,7 @@ public final class Fleet implements AutoCloseable {
         if (settings.sweepPolicy() == SweepPolicy.DELETE) {
             // A process killed half-way through a create leaves pieces no instance owns (an overlay before its
             // domain was defined, a bootstrap file); list() cannot see them, the backend's garbage collection can.
-            var garbage = provider.collectGarbage(null, false);
+            var garbage = new GarbageCollector(provider, clock).collect(null, false);
             orphans = garbage.orphans();
             failures.putAll(garbage.failures());
         }

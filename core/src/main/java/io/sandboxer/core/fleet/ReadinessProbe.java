@@ -1,11 +1,9 @@
 package io.sandboxer.core.fleet;
 
+import io.sandboxer.core.lifecycle.NotReadyException;
+import io.sandboxer.core.lifecycle.WaitStrategy;
 import io.sandboxer.core.model.ConnectInfo;
-import io.sandboxer.core.ssh.GuestReadyCommand;
-import io.sandboxer.core.ssh.HostKeyPolicy;
-import io.sandboxer.core.ssh.SshException;
-import io.sandboxer.core.ssh.SshReadiness;
-import io.sandboxer.core.ssh.SshTarget;
+import io.sandboxer.core.provider.SandboxException;
 
 /**
  * Decides whether a running machine is ready for jobs. One quick attempt, no waiting: the {@link Fleet}
@@ -16,16 +14,19 @@ public interface ReadinessProbe {
 
     boolean isReady(ConnectInfo info);
 
-    /** Ready = an SSH login with the instance's credentials works and the guest's bootstrap has finished. */
-    static ReadinessProbe ssh(SshReadiness readiness, HostKeyPolicy whenNoKeyPinned) {
+    /**
+     * One attempt of the lifecycle's {@link WaitStrategy} (for jobs: {@code GuestReady}, an SSH login on a guest whose
+     * bootstrap finished) against the address the Fleet already has: the same rule the custom executor waits for.
+     */
+    static ReadinessProbe of(WaitStrategy strategy) {
         return info -> {
             if (info.address() == null) {
                 return false;
             }
             try {
-                readiness.probeOnce(SshTarget.of(info, whenNoKeyPinned), GuestReadyCommand.forOs(info.os()));
+                strategy.check(null, info.id(), info);
                 return true;
-            } catch (SshException e) {
+            } catch (NotReadyException | SandboxException e) {
                 return false;
             }
         };

@@ -11,7 +11,9 @@ import java.util.Optional;
  * group owns is found again from the backend itself (metadata, labels), never from this object's memory,
  * so a restarted process sees what an earlier one made.
  *
- * <p>Implementations are thread-safe: the {@code Fleet} creates, lists and deletes concurrently.
+ * <p>Implementations are thread-safe: the {@code Fleet} creates, lists and deletes concurrently. Waiting (core's
+ * {@code Readiness}) and expiry ({@code GarbageCollector}) are built on these calls; a backend that can leave side
+ * resources behind implements {@link OrphanCollector} too.
  */
 public interface SandboxProvider extends AutoCloseable {
 
@@ -41,65 +43,6 @@ public interface SandboxProvider extends AutoCloseable {
      * does not exist and a retryable {@link SandboxException} while it has no address yet.
      */
     ConnectInfo connectInfo(String id);
-
-    /** How long adapters wait for a new sandbox to become reachable unless told otherwise. */
-    default java.time.Duration defaultReadyTimeout() {
-        return java.time.Duration.ofMinutes(10);
-    }
-
-    /** {@link #awaitConnectInfo(String, java.time.Duration, WaitProgress)} with {@link #defaultReadyTimeout()}. */
-    default ConnectInfo awaitConnectInfo(String id, WaitProgress progress) {
-        return awaitConnectInfo(id, defaultReadyTimeout(), progress);
-    }
-
-    /**
-     * Polls {@link #connectInfo} until the sandbox has an address or {@code timeout} passes, telling
-     * {@code progress} what it waits for. A sandbox that is gone or failed ends the wait at once.
-     */
-    default ConnectInfo awaitConnectInfo(String id, java.time.Duration timeout, WaitProgress progress) {
-        return ConnectInfoWait.await(this, id, timeout, progress);
-    }
-
-    /**
-     * Deletes the group's sandboxes whose expiry passed, or, without an expiry, that are older than {@code maxAge}
-     * (null = only expiries count); backends also remove their orphaned side resources. With {@code dryRun}
-     * nothing is deleted and the report says what would be.
-     */
-    default GarbageReport collectGarbage(java.time.Duration maxAge, boolean dryRun) {
-        return collectGarbage(GarbageQuery.of(maxAge, dryRun));
-    }
-
-    /** {@link #collectGarbage(java.time.Duration, boolean)} with more leftovers named as the group's, and a grace period. */
-    default GarbageReport collectGarbage(GarbageQuery query) {
-        return deleteExpired(this, list(), java.time.Instant.now(), query.maxAge(), query.dryRun());
-    }
-
-    /**
-     * The expiry half of {@link #collectGarbage}, for backends that list their sandboxes themselves (with their own
-     * clock) and add their own orphans: deletes those of {@code sandboxes} whose expiry passed, or, without an
-     * expiry, that are older than {@code maxAge} (null = only expiries count).
-     */
-    static GarbageReport deleteExpired(SandboxProvider provider, java.util.Collection<io.sandboxer.core.model.Sandbox> sandboxes,
-            java.time.Instant now, java.time.Duration maxAge, boolean dryRun) {
-        java.util.List<String> expired = new java.util.ArrayList<>();
-        java.util.Map<String, String> failures = new java.util.LinkedHashMap<>();
-        for (io.sandboxer.core.model.Sandbox sandbox : sandboxes) {
-            boolean byTtl = sandbox.isExpired(now);
-            boolean byAge = sandbox.expiresAt() == null && maxAge != null && sandbox.createdAt() != null
-                    && sandbox.createdAt().plus(maxAge).isBefore(now);
-            if (byTtl || byAge) {
-                expired.add(sandbox.id());
-                if (!dryRun) {
-                    try {
-                        provider.delete(sandbox.id());
-                    } catch (SandboxException e) {
-                        failures.put(sandbox.id(), e.getMessage());
-                    }
-                }
-            }
-        }
-        return new GarbageReport(dryRun, expired, java.util.List.of(), failures);
-    }
 
     /** A cheap check that the backend answers (connection alive, credentials valid). */
     default void checkHealth() {

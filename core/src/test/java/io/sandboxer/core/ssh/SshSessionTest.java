@@ -8,7 +8,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sandboxer.core.credentials.Secret;
 import io.sandboxer.core.credentials.SshKeyGenerator;
 import io.sandboxer.core.credentials.SshPrivateKey;
+import io.sandboxer.core.lifecycle.Backoff;
+import io.sandboxer.core.lifecycle.Deadline;
+import io.sandboxer.core.lifecycle.ProgressListener;
+import io.sandboxer.core.lifecycle.Readiness;
+import io.sandboxer.core.lifecycle.SshLogin;
+import io.sandboxer.core.lifecycle.WaitStrategy;
+import io.sandboxer.core.model.Architecture;
+import io.sandboxer.core.model.ConnectInfo;
+import io.sandboxer.core.model.ConnectProtocol;
 import io.sandboxer.core.model.Credential;
+import io.sandboxer.core.model.OsFamily;
+import io.sandboxer.core.provider.SandboxException;
+import io.sandboxer.core.provider.SandboxProvider;
 import io.sandboxer.core.testing.Keys;
 import io.sandboxer.core.testing.Poll;
 import io.sandboxer.core.testing.TestSshServer;
@@ -20,6 +32,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -212,21 +225,34 @@ class SshSessionTest {
 
     @Test
     void readinessWaitsForTheServerAndGivesUpAtTheDeadline() throws IOException {
-        SshReadiness readiness = new SshReadiness(SshOptions.DEFAULT.withConnectTimeout(Duration.ofSeconds(2)), Duration.ofMillis(50),
-                Duration.ofMillis(200), "true", java.time.Clock.systemUTC());
-        readiness.await(keyTarget(), Duration.ofSeconds(10), ReadinessListener.NONE);
-
+        ConnectInfo server = new ConnectInfo("vm", OsFamily.LINUX, Architecture.AMD64, ConnectProtocol.SSH, "127.0.0.1", "127.0.0.1",
+                SshSessionTest.server.port(), USER, new Credential.PrivateKey(clientKey), null);
+        assertEquals(server, new SshLogin(SshOptions.DEFAULT.withConnectTimeout(Duration.ofSeconds(2)), HostKeyPolicy.insecure("test"))
+                .check(null, "vm", server));
         int port;
         try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             port = socket.getLocalPort();
         }
-        var nobody = new SshTarget("127.0.0.1", port, USER, new Credential.PrivateKey(clientKey), HostKeyPolicy.insecure("test"));
         AtomicLong attempts = new AtomicLong();
-        SshException e = assertThrows(SshException.class,
-                () -> readiness.await(nobody, Duration.ofMillis(600), (n, elapsed, why) -> attempts.set(n)));
-        assertEquals(SshException.Kind.TIMEOUT, e.kind());
+        ConnectInfo nobody = new ConnectInfo("vm", OsFamily.LINUX, Architecture.AMD64, ConnectProtocol.SSH, "127.0.0.1", "127.0.0.1", port, USER,
+                new Credential.PrivateKey(clientKey), null);
+        WaitStrategy counted = new WaitStrategy() {
+            @Override
+            public String describe(ConnectInfo known) {
+                return "an SSH login";
+            }
+
+            @Override
+            public ConnectInfo check(SandboxProvider provider, String id, ConnectInfo known) {
+                attempts.incrementAndGet();
+                return new SshLogin(SshOptions.DEFAULT.withConnectTimeout(Duration.ofSeconds(2)), HostKeyPolicy.insecure("test")).check(provider, id, nobody);
+            }
+        };
+        SandboxException e = assertThrows(SandboxException.class, () -> new Readiness(List.of(counted), new Backoff(Duration.ofMillis(50),
+                Duration.ofMillis(200), 1.5)).await(null, "vm", Deadline.after(Duration.ofMillis(600), java.time.Clock.systemUTC()), ProgressListener.SILENT));
+        assertTrue(e.isRetryable(), "the end of a wait, not a broken sandbox");
         assertTrue(attempts.get() >= 2, "retried with backoff, attempts: " + attempts.get());
-        assertTrue(e.getMessage().contains("last error"), e.getMessage());
+        assertTrue(e.getMessage().contains("last: "), e.getMessage());
     }
 
     private static boolean processRunning(String commandLine) {

@@ -1,5 +1,11 @@
 package io.sandboxer.it.libvirt;
 
+import io.sandboxer.core.lifecycle.AddressAssigned;
+import io.sandboxer.core.lifecycle.Backoff;
+import io.sandboxer.core.lifecycle.Deadline;
+import io.sandboxer.core.lifecycle.ProgressListener;
+import io.sandboxer.core.lifecycle.Readiness;
+import io.sandboxer.core.lifecycle.SshLogin;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,7 +32,6 @@ import io.sandboxer.core.provider.SandboxProvider;
 import io.sandboxer.core.provider.SandboxProviders;
 import io.sandboxer.core.ssh.HostKeyPolicy;
 import io.sandboxer.core.ssh.SshOptions;
-import io.sandboxer.core.ssh.SshReadiness;
 import io.sandboxer.core.ssh.SshSession;
 import io.sandboxer.core.ssh.SshTarget;
 import io.sandboxer.core.testing.TestResources;
@@ -95,16 +100,11 @@ class LibvirtGuestIT {
     private static SshSession boot(Guest g) {
         Instant start = Instant.now();
         g.provider().create(g.spec());
-        ConnectInfo info = g.provider().awaitConnectInfo(g.name(), BOOT_BUDGET,
-                (what, elapsed) -> System.out.printf("[%s] waiting for %s (%d s)%n", g.name(), what, elapsed.toSeconds()));
-        System.out.printf("[%s] lease %s after %d s%n", g.name(), info.address(), Duration.between(start, Instant.now()).toSeconds());
+        Readiness addressThenLogin = new Readiness(List.of(new AddressAssigned(), new SshLogin(SshOptions.DEFAULT.withConnectTimeout(Duration.ofSeconds(5)),
+                HostKeyPolicy.pinned(g.hostKey().publicKey()))), Backoff.DEFAULT);
+        ConnectInfo info = addressThenLogin.await(g.provider(), g.name(), Deadline.after(BOOT_BUDGET, Clock.systemUTC()), ProgressListener.lines(line -> System.out.printf("[%s] %s%n", g.name(), line)));
+        System.out.printf("[%s] lease %s%n", g.name(), info.address());
         SshTarget target = new SshTarget(info.address(), info.port(), info.user(), info.credential(), HostKeyPolicy.pinned(g.hostKey().publicKey()));
-        new SshReadiness(SshOptions.DEFAULT.withConnectTimeout(Duration.ofSeconds(5)), Duration.ofSeconds(1), Duration.ofSeconds(5), "true",
-                Clock.systemUTC()).await(target, BOOT_BUDGET, (attempt, elapsed, why) -> {
-                    if (attempt % 10 == 0) {
-                        System.out.printf("[%s] waiting for an SSH login (%d s): %s%n", g.name(), elapsed.toSeconds(), why.getMessage());
-                    }
-                });
         System.out.printf("[%s] SSH login after %d s%n", g.name(), Duration.between(start, Instant.now()).toSeconds());
         return SshSession.connect(target, SshOptions.DEFAULT);
     }
