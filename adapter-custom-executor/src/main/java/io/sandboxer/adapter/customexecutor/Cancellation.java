@@ -20,7 +20,7 @@ final class Cancellation {
         Thread main = Thread.currentThread();
         Runnable handler = () -> {
             c.cancelled = true;
-            System.err.println("[sandboxer] cancelled (SIGTERM): stopping");
+            Diagnostics.say("cancelled (SIGTERM): stopping");
             try {
                 c.action.get().run();
             } finally {
@@ -57,7 +57,7 @@ final class Cancellation {
         }
         try {
             if (!actionDone.await(limit.toMillis(), TimeUnit.MILLISECONDS)) {
-                System.err.println("[sandboxer] the cancel action did not finish within " + limit.toSeconds() + " s; exiting anyway");
+                Diagnostics.say("the cancel action did not finish within " + limit.toSeconds() + " s; exiting anyway");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt(); // the handler interrupts this thread when it is done; that is the end anyway

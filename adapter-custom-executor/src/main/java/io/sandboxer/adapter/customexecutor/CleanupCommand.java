@@ -26,7 +26,7 @@ final class CleanupCommand implements Callable<Integer> {
         String name = JobIdentity.from(env).sandboxName(driver.prefix());
         try (SandboxProvider provider = driver.open(driver.settings())) {
             boolean deleted = provider.delete(name);
-            System.err.println("[sandboxer] " + (deleted ? "deleted sandbox " + name : "nothing to clean up for " + name));
+            Diagnostics.say((deleted ? "deleted sandbox " + name : "nothing to clean up for " + name));
             return 0;
         } catch (SandboxException e) {
             throw new StageException("cleaning up " + name + " failed (run `sandboxer gc` later): " + e.getMessage(), e);

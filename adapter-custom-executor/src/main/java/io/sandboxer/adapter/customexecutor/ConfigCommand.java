@@ -18,16 +18,13 @@ final class ConfigCommand implements Callable<Integer> {
     String cacheDir;
     @Option(names = "--shell", description = "bash or pwsh: the shell the runner writes job scripts for. Without it, config "
             + "reports none and the runner keeps its [[runners]] shell (the KubeVirt Go tool's Windows setup passes --shell pwsh "
-            + "to prepare only).")
-    String shell;
+            + "to prepare only).", converter = Shell.Converter.class)
+    Shell shell;
 
     @Override
     public Integer call() throws Exception {
         RunnerEnvironment env = RunnerEnvironment.current();
-        if (shell != null && !shell.equals("bash") && !shell.equals("pwsh")) {
-            throw new StageException("--shell " + shell + " is not supported: use bash or pwsh");
-        }
-        boolean windows = "pwsh".equals(shell);
+        boolean windows = shell == Shell.PWSH;
         ObjectNode out = new ObjectMapper().createObjectNode();
         out.put("builds_dir", buildsDir != null ? buildsDir : windows ? "C:/builds" : "/builds");
         out.put("cache_dir", cacheDir != null ? cacheDir : windows ? "C:/cache" : "/cache");
@@ -37,7 +34,7 @@ final class ConfigCommand implements Callable<Integer> {
         }
         out.putObject("driver").put("name", "sandboxer").put("version", SandboxerCli.version());
         if (shell != null) {
-            out.put("shell", shell);
+            out.put("shell", shell.flag());
         }
         System.out.println(new ObjectMapper().writeValueAsString(out));
         return 0;

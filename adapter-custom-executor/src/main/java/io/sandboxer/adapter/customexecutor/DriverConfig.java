@@ -3,14 +3,15 @@ package io.sandboxer.adapter.customexecutor;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sandboxer.core.errors.UserMessages;
 import io.sandboxer.core.provider.SandboxProvider;
 import io.sandboxer.core.provider.SandboxProviders;
-import io.sandboxer.core.errors.UserMessages;
 import io.sandboxer.core.settings.SettingsBinder;
 import io.sandboxer.core.settings.SettingsException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Option;
 
 /**
@@ -30,7 +31,7 @@ final class DriverConfig {
 
     /** Room for "-j", a 19-digit job id, "-" and 12 hex digits within a 63-character DNS label. */
     static final int MAX_PREFIX_LENGTH = 29;
-    private static final java.util.regex.Pattern PREFIX = java.util.regex.Pattern.compile("[a-z]([a-z0-9-]*[a-z0-9])?");
+    private static final Pattern PREFIX = Pattern.compile("[a-z]([a-z0-9-]*[a-z0-9])?");
 
     /**
      * The validated name prefix, the same check in every stage: a name becomes a domain, a volume, a file under

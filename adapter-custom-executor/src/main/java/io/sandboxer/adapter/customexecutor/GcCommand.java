@@ -1,10 +1,11 @@
 package io.sandboxer.adapter.customexecutor;
 
-import io.sandboxer.core.provider.GarbageQuery;
 import io.sandboxer.core.lifecycle.GarbageCollector;
+import io.sandboxer.core.provider.GarbageQuery;
 import io.sandboxer.core.provider.GarbageReport;
-import java.time.Clock;
 import io.sandboxer.core.provider.SandboxProvider;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -18,24 +19,24 @@ final class GcCommand implements Callable<Integer> {
     DriverConfig driver;
     @Option(names = "--dry-run", description = "Only say what would be deleted.")
     boolean dryRun;
-    @Option(names = "--max-age", defaultValue = "3h", description = "Age after which a sandbox without expiry counts as expired (default: ${DEFAULT-VALUE}).")
-    String maxAge;
-    @Option(names = "--orphan-grace", defaultValue = "10m", description = "Leftovers (an overlay, a credentials file) whose sandbox is gone are "
+    @Option(names = "--max-age", defaultValue = "3h", converter = GoDurations.Positive.class,
+            description = "Age after which a sandbox without expiry counts as expired (default: ${DEFAULT-VALUE}).")
+    Duration maxAge;
+    @Option(names = "--orphan-grace", defaultValue = "10m", converter = GoDurations.NotNegative.class, description = "Leftovers (an overlay, a credentials file) whose sandbox is gone are "
             + "removed once older than this, so a prepare running meanwhile keeps its pieces (default: ${DEFAULT-VALUE}).")
-    String orphanGrace;
+    Duration orphanGrace;
 
     @Override
     public Integer call() {
         // This driver's own names (<prefix>-j<job id>-…) besides the backend's Fleeting prefix: a killed prepare's
         // overlay is found whichever adapter made it.
-        GarbageQuery query = new GarbageQuery(Durations.parse("--max-age", maxAge), dryRun, Set.of(driver.prefix() + "-j"),
-                Durations.parseAllowingZero("--orphan-grace", orphanGrace));
+        GarbageQuery query = new GarbageQuery(maxAge, dryRun, Set.of(driver.prefix() + "-j"), orphanGrace);
         try (SandboxProvider provider = driver.open(driver.settings())) {
             GarbageReport report = new GarbageCollector(provider, Clock.systemUTC()).collect(query);
             String verb = dryRun ? "would delete" : "deleted";
             report.expiredSandboxes().forEach(id -> System.out.println(verb + " sandbox " + id));
             report.orphans().forEach(id -> System.out.println(verb + " orphan " + id));
-            report.failures().forEach((id, why) -> System.err.println("could not delete " + id + ": " + why));
+            report.failures().forEach((id, why) -> Diagnostics.say("could not delete " + id + ": " + why));
             System.out.println((dryRun ? "dry run: " : "") + report.expiredSandboxes().size() + " expired sandbox(es), " + report.orphans().size()
                     + " orphan(s)" + (report.failures().isEmpty() ? "" : ", " + report.failures().size() + " failure(s)"));
             return report.failures().isEmpty() ? 0 : RunnerEnvironment.current().systemFailureExitCode();

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Option;
 
 /**
@@ -70,7 +71,7 @@ final class JobDefaults {
         return value;
     }
 
-    private static final java.util.regex.Pattern MACHINE_TYPE = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+    private static final Pattern MACHINE_TYPE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 
     Architecture architecture(RunnerEnvironment env) {
         String value = pick(env, "VM_ARCHITECTURE", architecture);

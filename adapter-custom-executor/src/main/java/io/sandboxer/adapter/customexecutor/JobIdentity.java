@@ -2,6 +2,7 @@ package io.sandboxer.adapter.customexecutor;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sandboxer.core.errors.UserMessages;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -9,6 +10,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Locale;
 
 /**
  * The sandbox name of a job, the same in every stage process: derived from the GitLab instance, project and job id
@@ -31,7 +33,7 @@ record JobIdentity(String instance, String projectId, String jobId) {
         try {
             json = Files.readString(Path.of(file), StandardCharsets.UTF_8);
         } catch (IOException | RuntimeException e) {
-            throw new StageException(RESPONSE_FILE + "=" + file + " cannot be read: " + io.sandboxer.core.errors.UserMessages.of(e), e);
+            throw new StageException(RESPONSE_FILE + "=" + file + " cannot be read: " + UserMessages.of(e), e);
         }
         return fromResponse(json, RESPONSE_FILE + " " + file);
     }
@@ -50,7 +52,7 @@ record JobIdentity(String instance, String projectId, String jobId) {
         JsonNode id = response.path("id");
         if (!id.canConvertToLong() || !id.isIntegralNumber() || id.asLong() <= 0) {
             throw new StageException(source + ": \"id\" must be the job's id, a positive whole number; it is "
-                    + (id.isMissingNode() ? "missing" : id.getNodeType().name().toLowerCase(java.util.Locale.ROOT)));
+                    + (id.isMissingNode() ? "missing" : id.getNodeType().name().toLowerCase(Locale.ROOT)));
         }
         JsonNode info = response.path("job_info");
         JsonNode project = info.path("project_id");

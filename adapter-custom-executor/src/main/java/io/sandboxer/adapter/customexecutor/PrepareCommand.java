@@ -3,6 +3,7 @@ package io.sandboxer.adapter.customexecutor;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sandboxer.core.access.CredentialChoice;
 import io.sandboxer.core.access.GuestAccess;
+import io.sandboxer.core.bootstrap.OsFamily;
 import io.sandboxer.core.credentials.Secret;
 import io.sandboxer.core.credentials.SshPrivateKey;
 import io.sandboxer.core.lifecycle.Deadline;
@@ -11,7 +12,6 @@ import io.sandboxer.core.lifecycle.Readiness;
 import io.sandboxer.core.lifecycle.ReadySandbox;
 import io.sandboxer.core.lifecycle.SandboxLifecycle;
 import io.sandboxer.core.model.ConnectInfo;
-import io.sandboxer.core.model.OsFamily;
 import io.sandboxer.core.model.SandboxSpec;
 import io.sandboxer.core.provider.SandboxException;
 import io.sandboxer.core.provider.SandboxProvider;
@@ -40,8 +40,9 @@ final class PrepareCommand implements Callable<Integer> {
     DriverConfig driver;
     @Mixin
     JobDefaults defaults;
-    @Option(names = "--shell", defaultValue = "bash", description = "bash (Linux guest) or pwsh (Windows guest, Cloudbase-Init).")
-    String shell;
+    @Option(names = "--shell", defaultValue = "bash", converter = Shell.Converter.class,
+            description = "bash (Linux guest) or pwsh (Windows guest, Cloudbase-Init).")
+    Shell shell;
     @Option(names = "--method", defaultValue = "ssh", description = "How stages reach the guest: ssh (the only method).")
     String method;
     @Option(names = "--ssh-user", defaultValue = "runner", description = "User the stages log in as (default: ${DEFAULT-VALUE}).")
@@ -61,10 +62,11 @@ final class PrepareCommand implements Callable<Integer> {
     String imagePullSecret;
     @Option(names = "--default-timezone", description = "Accepted for compatibility with the KubeVirt Go tool; guests keep their own time zone.")
     String timezone;
-    @Option(names = "--timeout", defaultValue = "1h", description = "Give up preparing after this long (default: ${DEFAULT-VALUE}).")
-    String timeout;
-    @Option(names = "--dial-timeout", defaultValue = "10s", description = "Timeout of one SSH connection attempt (default: ${DEFAULT-VALUE}).")
-    String dialTimeout;
+    @Option(names = "--timeout", defaultValue = "1h", converter = GoDurations.Positive.class,
+            description = "Give up preparing after this long (default: ${DEFAULT-VALUE}).")
+    Duration timeout;
+    @Mixin
+    SshDial sshDial;
 
     @Override
     public Integer call() {
@@ -81,13 +83,9 @@ final class PrepareCommand implements Callable<Integer> {
         if (fixedPassword.isPresent() && sshPrivateKeyFile != null) {
             throw new StageException("give a fixed password or --ssh-private-key-file, not both");
         }
-        OsFamily os = switch (shell) {
-            case "bash" -> OsFamily.LINUX;
-            case "pwsh" -> OsFamily.WINDOWS;
-            default -> throw new StageException("--shell " + shell + " is not supported: use bash or pwsh");
-        };
-        Duration budget = Durations.parse("--timeout", timeout);
-        Duration dial = Durations.parse("--dial-timeout", dialTimeout);
+        OsFamily os = shell.os();
+        Duration budget = timeout;
+        Duration dial = sshDial.timeout;
         JobIdentity identity = JobIdentity.from(env);
         String name = identity.sandboxName(driver.prefix());
 

@@ -14,9 +14,9 @@ import java.util.Optional;
  * resource at all. Values are compared exactly (no overflow: {@code 9Ei} is simply too much).
  */
 record ResourceLimits(Limit cpu, Limit memory, Limit storage) {
-    static final Quantity MIN_CPU = io.sandboxer.core.model.Resources.MIN_CPU;
-    static final Quantity MIN_MEMORY = io.sandboxer.core.model.Resources.MIN_MEMORY;
-    static final Quantity MIN_STORAGE = io.sandboxer.core.model.Resources.MIN_STORAGE;
+    static final Quantity MIN_CPU = Resources.MIN_CPU;
+    static final Quantity MIN_MEMORY = Resources.MIN_MEMORY;
+    static final Quantity MIN_STORAGE = Resources.MIN_STORAGE;
 
     /** One resource's bounds; {@code maximum} empty = the runner configured none, so jobs may not set it. */
     record Limit(String resource, String maxFlag, Optional<Quantity> maximum, Quantity minimum) {

@@ -1,10 +1,10 @@
 package io.sandboxer.adapter.customexecutor;
 
+import io.sandboxer.core.bootstrap.OsFamily;
 import io.sandboxer.core.lifecycle.Deadline;
 import io.sandboxer.core.lifecycle.ProgressListener;
 import io.sandboxer.core.lifecycle.Readiness;
 import io.sandboxer.core.model.ConnectInfo;
-import io.sandboxer.core.model.OsFamily;
 import io.sandboxer.core.provider.SandboxException;
 import io.sandboxer.core.provider.SandboxProvider;
 import io.sandboxer.core.ssh.ExecResult;
@@ -42,10 +42,11 @@ final class RunCommand implements Callable<Integer> {
     Path script;
     @Parameters(index = "1", description = "The sub-stage: prepare_script, get_sources, build_script / step_script, after_script, ...")
     String stage;
-    @Option(names = "--retry-timeout", defaultValue = "5m", description = "How long to look for the sandbox's address (default: ${DEFAULT-VALUE}).")
-    String retryTimeout;
-    @Option(names = "--dial-timeout", defaultValue = "10s", description = "SSH connect timeout (default: ${DEFAULT-VALUE}).")
-    String dialTimeout;
+    @Option(names = "--retry-timeout", defaultValue = "5m", converter = GoDurations.Positive.class,
+            description = "How long to look for the sandbox's address (default: ${DEFAULT-VALUE}).")
+    Duration retryTimeout;
+    @Mixin
+    SshDial sshDial;
 
     @Override
     public Integer call() throws IOException {
@@ -65,13 +66,13 @@ final class RunCommand implements Callable<Integer> {
             if (provider.get(name).isEmpty()) {
                 throw new StageException("the sandbox " + name + " of this job does not exist (deleted, expired, or prepare did not run)");
             }
-            info = Readiness.addressOnly().await(provider, name, Deadline.after(Durations.parse("--retry-timeout", retryTimeout), Clock.systemUTC()),
-                    ProgressListener.lines(line -> System.err.println("[sandboxer] " + line)));
+            info = Readiness.addressOnly().await(provider, name, Deadline.after(retryTimeout, Clock.systemUTC()),
+                    ProgressListener.lines(line -> Diagnostics.say(line)));
         } catch (SandboxException e) {
             throw new StageException("cannot reach the sandbox " + name + ": " + e.getMessage(), e);
         }
         SshTarget target = SshTarget.of(info, HostKeyPolicy.insecure("the guest's host key was not injected"));
-        Duration dial = Durations.parse("--dial-timeout", dialTimeout);
+        Duration dial = sshDial.timeout;
         String pidFile = "/tmp/sandboxer-" + name + "-" + stage + ".pid";
         try (SshSession ssh = SshSession.connect(target, SshOptions.DEFAULT.withConnectTimeout(dial))) {
             cancellation.whenCancelled(() -> {
@@ -86,12 +87,12 @@ final class RunCommand implements Callable<Integer> {
             if (code == 0) {
                 return 0;
             }
-            System.err.println("[sandboxer] " + stage + " exited with " + code);
+            Diagnostics.say(stage + " exited with " + code);
             return env.buildFailureExitCode();
         } catch (SshException e) {
             if (e.kind() == SshException.Kind.CANCELLED || cancellation.isCancelled()) {
                 cancellation.awaitAction(Duration.ofSeconds(30));
-                System.err.println("[sandboxer] " + stage + " cancelled: the SSH connection was dropped and the remote script's process group killed");
+                Diagnostics.say(stage + " cancelled: the SSH connection was dropped and the remote script's process group killed");
                 return env.systemFailureExitCode();
             }
             throw new StageException("SSH to the sandbox " + name + " failed during " + stage + ": " + e.getMessage(), e);
@@ -117,7 +118,7 @@ final class RunCommand implements Callable<Integer> {
             killer.exec("p=$(cat " + pidFile + " 2>/dev/null) && [ -n \"$p\" ] && { kill -TERM -$p 2>/dev/null; sleep 2; "
                     + "kill -KILL -$p 2>/dev/null; }; rm -f " + pidFile + "; true", null, null);
         } catch (SshException e) {
-            System.err.println("[sandboxer] could not stop the remote script (" + e.getMessage() + "); cleanup removes the sandbox anyway");
+            Diagnostics.say("could not stop the remote script (" + e.getMessage() + "); cleanup removes the sandbox anyway");
         }
     }
 

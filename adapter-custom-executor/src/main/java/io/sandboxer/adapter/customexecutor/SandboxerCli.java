@@ -5,8 +5,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
 import picocli.AutoComplete;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /**
  * {@code sandboxer}: GitLab Runner custom-executor driver and admin commands. Configure the runner with
@@ -29,15 +29,15 @@ public final class SandboxerCli {
         CommandLine cli = new CommandLine(new SandboxerCli());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             // The message in the failure's own words; the stack only on request (it names classes, not settings).
-            System.err.println("ERROR: " + UserMessages.of(e));
+            Diagnostics.error(UserMessages.of(e));
             if (env.debug()) {
                 e.printStackTrace();
             }
             return env.systemFailureExitCode();
         });
         cli.setParameterExceptionHandler((e, a) -> {
-            System.err.println("ERROR: " + e.getMessage());
-            e.getCommandLine().usage(System.err);
+            Diagnostics.error(e.getMessage());
+            e.getCommandLine().usage(Diagnostics.stream());
             return env.systemFailureExitCode();
         });
         return cli.execute(args);

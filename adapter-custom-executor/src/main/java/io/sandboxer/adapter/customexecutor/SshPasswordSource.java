@@ -1,6 +1,7 @@
 package io.sandboxer.adapter.customexecutor;
 
 import io.sandboxer.core.credentials.Secret;
+import io.sandboxer.core.errors.UserMessages;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,7 +37,7 @@ final class SshPasswordSource {
             throw new StageException("give one SSH password source, not " + String.join(" and ", given));
         }
         if (flag != null) {
-            System.err.println("[sandboxer] warning: --ssh-password is visible to every local user (ps, /proc); "
+            Diagnostics.warn("--ssh-password is visible to every local user (ps, /proc); "
                     + "use --ssh-password-file FILE (mode 0600) or the runner's environment variable " + ENVIRONMENT + " instead");
             return Optional.of(nonEmpty(flag, "--ssh-password"));
         }
@@ -50,7 +51,7 @@ final class SshPasswordSource {
         try {
             Set<PosixFilePermission> mode = Files.getPosixFilePermissions(file);
             if (mode.contains(PosixFilePermission.GROUP_READ) || mode.contains(PosixFilePermission.OTHERS_READ)) {
-                System.err.println("[sandboxer] warning: --ssh-password-file " + file + " can be read by other users; chmod 600 it");
+                Diagnostics.warn("--ssh-password-file " + file + " can be read by other users; chmod 600 it");
             }
         } catch (IOException | UnsupportedOperationException e) {
             // the read below reports what matters
@@ -59,7 +60,7 @@ final class SshPasswordSource {
             String text = Files.readString(file, StandardCharsets.UTF_8);
             return text.endsWith("\r\n") ? text.substring(0, text.length() - 2) : text.endsWith("\n") ? text.substring(0, text.length() - 1) : text;
         } catch (IOException e) {
-            throw new StageException("--ssh-password-file " + file + " cannot be read: " + io.sandboxer.core.errors.UserMessages.of(e), e);
+            throw new StageException("--ssh-password-file " + file + " cannot be read: " + UserMessages.of(e), e);
         }
     }
 

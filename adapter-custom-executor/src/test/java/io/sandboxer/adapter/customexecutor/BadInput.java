@@ -1,6 +1,7 @@
 package io.sandboxer.adapter.customexecutor;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -33,7 +34,7 @@ public record BadInput(String what, Consumer<ObjectNode> settings, List<String> 
 
     /** Problems with a refusal's wording: a missing expected word, a class name. Empty when it is well worded. */
     public List<String> problemsWith(String message) {
-        List<String> problems = new java.util.ArrayList<>();
+        List<String> problems = new ArrayList<>();
         expected.stream().filter(e -> !message.contains(e)).forEach(e -> problems.add("does not name \"" + e + "\""));
         if (CLASS_NAME.matcher(message).find()) {
             problems.add("shows a Java class name");

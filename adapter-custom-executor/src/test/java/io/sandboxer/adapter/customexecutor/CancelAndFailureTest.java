@@ -15,8 +15,10 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -83,7 +85,7 @@ class CancelAndFailureTest {
         RunnerEmulator runner = new RunnerEmulator(dir.resolve("job"), "2003").job("CI_JOB_IMAGE", "quay.io/nope/missing:1");
         try (FakeVirtController controller = new FakeVirtController(client, "ci", i -> "127.0.0.1")) {
             controller.mode(name, FakeVirtController.Mode.IMAGE_PULL_ERROR);
-            List<String> args = new java.util.ArrayList<>(List.of(prepareArgs(config, MockCluster.freePort())));
+            List<String> args = new ArrayList<>(List.of(prepareArgs(config, MockCluster.freePort())));
             args.addAll(List.of("--allowed-image", "quay.io/nope/*"));
             RunnerEmulator.Result prepare = runner.stage(args.toArray(String[]::new));
             assertEquals(2, prepare.exitCode(), prepare.stderr());
@@ -202,7 +204,7 @@ class CancelAndFailureTest {
         return prepare;
     }
 
-    private static <T> T unchecked(java.util.concurrent.Callable<T> call) {
+    private static <T> T unchecked(Callable<T> call) {
         try {
             return call.call();
         } catch (Exception e) {

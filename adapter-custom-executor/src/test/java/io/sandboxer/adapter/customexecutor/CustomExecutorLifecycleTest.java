@@ -15,6 +15,7 @@ import io.sandboxer.backend.kubevirt.model.v1.VirtualMachineInstance;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -106,7 +107,7 @@ class CustomExecutorLifecycleTest {
             RunnerEmulator.Result configStage = runner.stage("config", "--config", config.toString(), "--shell", "pwsh");
             assertEquals("C:/builds", new ObjectMapper().readTree(configStage.stdout()).path("builds_dir").asText(), configStage.stderr());
 
-            RunnerEmulator.Result prepare = runner.stage(java.time.Duration.ofMinutes(2), "prepare", "--config", config.toString(), "--namespace", "ci",
+            RunnerEmulator.Result prepare = runner.stage(Duration.ofMinutes(2), "prepare", "--config", config.toString(), "--namespace", "ci",
                     "--shell", "pwsh", "--default-image", "registry.example/windows:2022", "--ssh-user", "runner", "--ssh-port", Integer.toString(sshPort),
                     "--timeout", "90s");
             assertEquals(0, prepare.exitCode(), prepare.stderr());

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,7 +19,7 @@ class JobIdentityTest {
 
     private RunnerEnvironment env(String response, Map<String, String> jobVariables) throws Exception {
         Path file = Files.writeString(dir.resolve("response.json"), response);
-        var all = new java.util.HashMap<>(jobVariables);
+        var all = new HashMap<>(jobVariables);
         all.put("JOB_RESPONSE_FILE", file.toString());
         return new RunnerEnvironment(all);
     }

@@ -1,7 +1,9 @@
 package io.sandboxer.adapter.customexecutor;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.sandboxer.backend.kubevirt.MockKubeconfig;
 import java.io.IOException;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -11,7 +13,7 @@ final class MockCluster {
     }
 
     static Path config(KubernetesClient client, Path dir) throws IOException {
-        Path kubeconfig = io.sandboxer.backend.kubevirt.MockKubeconfig.write(client.getMasterUrl().toString(), dir);
+        Path kubeconfig = MockKubeconfig.write(client.getMasterUrl().toString(), dir);
         Path config = dir.resolve("sandboxer.json");
         Files.writeString(config, "{\"provider\": \"kubevirt\", \"kubeconfig\": \"" + kubeconfig + "\", \"namespace\": \"ci\", \"access\": \"pod-ip\", "
                 + "\"image\": \"quay.io/containerdisks/debian:12\"}");
@@ -23,7 +25,7 @@ final class MockCluster {
     }
 
     static int freePort() throws IOException {
-        try (var socket = new java.net.ServerSocket(0)) {
+        try (var socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }
     }

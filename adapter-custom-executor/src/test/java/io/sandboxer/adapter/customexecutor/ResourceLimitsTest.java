@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sandboxer.core.model.Quantity;
 import io.sandboxer.core.model.Resources;
+import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -20,7 +21,7 @@ class ResourceLimitsTest {
     }
 
     private static Resources resources(JobDefaults defaults, Map<String, String> jobVariables, ObjectNode settings) {
-        var env = new java.util.HashMap<String, String>();
+        var env = new HashMap<String, String>();
         jobVariables.forEach((k, v) -> env.put("CUSTOM_ENV_" + k, v));
         return defaults.resources(new RunnerEnvironment(env), settings, settings.path("provider").asText());
     }

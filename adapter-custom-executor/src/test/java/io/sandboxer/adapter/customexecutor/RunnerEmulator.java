@@ -1,13 +1,16 @@
 package io.sandboxer.adapter.customexecutor;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -101,14 +104,14 @@ public final class RunnerEmulator {
     }
 
     public Result stage(String... args) throws IOException, InterruptedException {
-        return stage(java.time.Duration.ofMinutes(5), args);
+        return stage(Duration.ofMinutes(5), args);
     }
 
     /** Runs one stage to its end within {@code limit}, collecting stdout and stderr. */
-    public Result stage(java.time.Duration limit, String... args) throws IOException, InterruptedException {
+    public Result stage(Duration limit, String... args) throws IOException, InterruptedException {
         Process p = start(args);
-        var out = java.util.concurrent.CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
-        var err = java.util.concurrent.CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
+        var out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
+        var err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
         if (!p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
             p.destroyForcibly();
             throw new AssertionError("stage " + List.of(args) + " did not finish within " + limit + "; its stderr:\n" + err.join());
@@ -116,7 +119,7 @@ public final class RunnerEmulator {
         return new Result(p.exitValue(), out.join(), err.join());
     }
 
-    private static String read(java.io.InputStream in) {
+    private static String read(InputStream in) {
         try {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {

@@ -6,11 +6,14 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.SecureRandom;
+import java.security.cert.CertificateEncodingException;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -20,6 +23,7 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.Date;
+import javax.net.ssl.SSLException;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -30,6 +34,7 @@ import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
@@ -62,12 +67,12 @@ final class AutoMtls {
             return new AutoMtls(pair, selfSigned(pair), host);
         } catch (CertificateException e) {
             throw new PluginStartException("PLUGIN_CLIENT_CERT is not a PEM certificate: " + e.getMessage(), e);
-        } catch (java.security.GeneralSecurityException e) {
+        } catch (GeneralSecurityException e) {
             throw new PluginStartException("cannot make the plugin's TLS certificate: " + e.getMessage(), e);
         }
     }
 
-    private static X509Certificate selfSigned(KeyPair pair) throws java.security.GeneralSecurityException {
+    private static X509Certificate selfSigned(KeyPair pair) throws GeneralSecurityException {
         try {
             X500Name name = new X500Name("CN=localhost,O=sandboxer");
             Instant now = Instant.now();
@@ -81,8 +86,8 @@ final class AutoMtls {
             builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName(GeneralName.dNSName, "localhost")));
             var signer = new JcaContentSignerBuilder("SHA256withECDSA").build(pair.getPrivate());
             return new JcaX509CertificateConverter().getCertificate(builder.build(signer));
-        } catch (org.bouncycastle.operator.OperatorCreationException | java.io.IOException e) {
-            throw new java.security.GeneralSecurityException(e);
+        } catch (OperatorCreationException | IOException e) {
+            throw new GeneralSecurityException(e);
         }
     }
 
@@ -94,7 +99,7 @@ final class AutoMtls {
                     .trustManager(trustedHost.toArray(X509Certificate[]::new))
                     .clientAuth(ClientAuth.REQUIRE)
                     .build();
-        } catch (javax.net.ssl.SSLException e) {
+        } catch (SSLException e) {
             throw new PluginStartException("cannot set up TLS: " + e.getMessage(), e);
         }
     }
@@ -103,7 +108,7 @@ final class AutoMtls {
     String handshakeCertificate() {
         try {
             return Base64.getEncoder().withoutPadding().encodeToString(certificate.getEncoded());
-        } catch (java.security.cert.CertificateEncodingException e) {
+        } catch (CertificateEncodingException e) {
             throw new PluginStartException("cannot encode the plugin certificate", e);
         }
     }

@@ -1,5 +1,6 @@
 package io.sandboxer.adapter.fleeting;
 
+import com.google.protobuf.Message;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.HandlerRegistry;
 import io.grpc.Metadata;
@@ -29,7 +30,7 @@ final class CaptureInterceptors {
                 return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
                     @Override
                     public void onMessage(Q message) {
-                        if (message instanceof com.google.protobuf.Message m) {
+                        if (message instanceof Message m) {
                             log.record(method, m, "served");
                         } else {
                             log.record(method, new byte[0], "served (not a protobuf message)");

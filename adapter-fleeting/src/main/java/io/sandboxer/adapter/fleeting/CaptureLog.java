@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -150,7 +151,7 @@ final class CaptureLog implements AutoCloseable {
 
     private static JsonNode redact(JsonNode node) {
         if (node instanceof ObjectNode object) {
-            var names = new java.util.ArrayList<String>();
+            var names = new ArrayList<String>();
             object.fieldNames().forEachRemaining(names::add);
             for (String name : names) {
                 JsonNode value = object.get(name);

@@ -2,11 +2,11 @@ package io.sandboxer.adapter.fleeting;
 
 import io.sandboxer.adapter.fleeting.protocol.ConnectorConfig;
 import io.sandboxer.core.access.CredentialChoice;
+import io.sandboxer.core.bootstrap.OsFamily;
 import io.sandboxer.core.credentials.Secret;
 import io.sandboxer.core.credentials.SshKeyGenerator;
 import io.sandboxer.core.credentials.SshPrivateKey;
 import io.sandboxer.core.model.ConnectProtocol;
-import io.sandboxer.core.model.OsFamily;
 import io.sandboxer.core.settings.SettingsException;
 import java.nio.charset.StandardCharsets;
 

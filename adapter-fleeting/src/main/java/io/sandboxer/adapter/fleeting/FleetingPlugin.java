@@ -1,14 +1,15 @@
 package io.sandboxer.adapter.fleeting;
 
 import io.sandboxer.core.fleet.ReadinessProbe;
-import io.sandboxer.core.ssh.HostKeyPolicy;
 import io.sandboxer.core.lifecycle.GuestReady;
+import io.sandboxer.core.ssh.HostKeyPolicy;
 import io.sandboxer.core.ssh.SshOptions;
-import java.time.Duration;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import org.slf4j.LoggerFactory;
 
@@ -36,7 +37,7 @@ public final class FleetingPlugin {
         SignalGuard.ignoreStopSignals();
         try {
             InstanceGroupService service = new InstanceGroupService(backend, FleetingPlugin::sshProbe, build);
-            CaptureLog capture = capturePath == null ? null : new CaptureLog(java.nio.file.Path.of(capturePath));
+            CaptureLog capture = capturePath == null ? null : new CaptureLog(Path.of(capturePath));
             GoPluginServer server = GoPluginServer.start(Handshake.fromEnvironment(System.getenv()), service, handshakeOut, service::closeQuietly,
                     capture);
             if (capture != null) {

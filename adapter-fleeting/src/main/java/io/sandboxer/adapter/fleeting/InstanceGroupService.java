@@ -16,28 +16,27 @@ import io.sandboxer.adapter.fleeting.protocol.IncreaseResponse;
 import io.sandboxer.adapter.fleeting.protocol.InitRequest;
 import io.sandboxer.adapter.fleeting.protocol.InitResponse;
 import io.sandboxer.adapter.fleeting.protocol.InstanceGroupGrpc;
-import io.sandboxer.adapter.fleeting.protocol.UpdateResponse;
 import io.sandboxer.adapter.fleeting.protocol.UpdateResponse.State;
+import io.sandboxer.adapter.fleeting.protocol.UpdateResponse;
 import io.sandboxer.core.access.GuestAccess;
 import io.sandboxer.core.bootstrap.CaCertificate;
 import io.sandboxer.core.credentials.PasswordHashAlgorithm;
+import io.sandboxer.core.errors.UserMessages;
 import io.sandboxer.core.fleet.Fleet;
 import io.sandboxer.core.fleet.FleetInstance;
 import io.sandboxer.core.fleet.IncreaseResult;
 import io.sandboxer.core.fleet.ReadinessProbe;
+import io.sandboxer.core.fleet.SweepReport;
 import io.sandboxer.core.model.ConnectInfo;
 import io.sandboxer.core.model.Credential;
-import io.sandboxer.core.model.Sandbox;
 import io.sandboxer.core.model.SandboxSpec;
-import io.sandboxer.core.model.SandboxState;
 import io.sandboxer.core.provider.SandboxProvider;
-import io.sandboxer.core.errors.UserMessages;
 import io.sandboxer.core.settings.SettingsBinder;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,10 +54,19 @@ final class InstanceGroupService extends InstanceGroupGrpc.InstanceGroupImplBase
     private final String defaultBackend;
     private final Function<Connector, ReadinessProbe> probes;
     private final BuildInfo build;
-    private volatile SandboxProvider provider;
-    private volatile Fleet fleet;
-    private volatile Connector connector;
-    private volatile PluginConfig config;
+    /** Everything Init made, swapped as one: a call never sees one Init's fleet with another's connector. */
+    private record Session(PluginConfig config, Connector connector, SandboxProvider provider, Fleet fleet) {
+        void close() {
+            fleet.close();
+            try {
+                provider.close();
+            } catch (RuntimeException e) {
+                LOG.debug("closing the backend: {}", e.getMessage());
+            }
+        }
+    }
+
+    private final AtomicReference<Session> session = new AtomicReference<>();
 
     InstanceGroupService(String defaultBackend, Function<Connector, ReadinessProbe> probes, BuildInfo build) {
         this.defaultBackend = defaultBackend;
@@ -75,14 +83,20 @@ final class InstanceGroupService extends InstanceGroupGrpc.InstanceGroupImplBase
             var caCertificates = parsed.settings().group().caCertificates();
             var passwordHash = parsed.settings().group().passwordHash();
             SandboxProvider opened = parsed.settings().open();
-            Fleet newFleet = new Fleet(opened, parsed.fleet(), name -> specFor(name.format(), parsedConnector, caCertificates, passwordHash),
-                    probes.apply(parsedConnector), Clock.systemUTC());
-            var sweep = newFleet.start();
-            closeQuietly();
-            provider = opened;
-            fleet = newFleet;
-            connector = parsedConnector;
-            config = parsed;
+            Fleet newFleet;
+            SweepReport sweep;
+            try {
+                newFleet = new Fleet(opened, parsed.fleet().deletingFailed(), name -> specFor(name.format(), parsedConnector, caCertificates, passwordHash),
+                        probes.apply(parsedConnector), Clock.systemUTC());
+                sweep = newFleet.start();
+            } catch (RuntimeException e) {
+                opened.close(); // a failed Init leaves no connection behind
+                throw e;
+            }
+            Session previous = session.getAndSet(new Session(parsed, parsedConnector, opened, newFleet));
+            if (previous != null) {
+                previous.close();
+            }
             LOG.info("initialised {} backend (max_size {}, prefix {}); start-up sweep deleted {} and adopted {} instance(s), removed {} orphaned leftover(s){}",
                     parsed.backend(), parsed.fleet().maxSize(), parsed.fleet().namePrefix(), sweep.deleted().size(), sweep.adopted().size(),
                     sweep.orphans().size(),
@@ -110,9 +124,8 @@ final class InstanceGroupService extends InstanceGroupGrpc.InstanceGroupImplBase
     public void update(Empty request, StreamObserver<UpdateResponse> response) {
         List<UpdateResponse> states;
         try {
-            Fleet current = requireInit();
-            states = current.update().stream().map(instance -> UpdateResponse.newBuilder().setInstance(instance.id())
-                    .setState(wireState(current, instance)).build()).toList();
+            states = requireInit().fleet().update().stream().map(instance -> UpdateResponse.newBuilder().setInstance(instance.id())
+                    .setState(wireState(instance)).build()).toList();
         } catch (RuntimeException e) {
             fail(response, "Update", e);
             return;
@@ -121,18 +134,13 @@ final class InstanceGroupService extends InstanceGroupGrpc.InstanceGroupImplBase
         response.onCompleted();
     }
 
-    private static State wireState(Fleet fleet, FleetInstance instance) {
+    /** The Fleet runs with {@code deleteFailed}: a failed instance is already being deleted and reported so. */
+    private static State wireState(FleetInstance instance) {
         return switch (instance.state()) {
             case CREATING -> State.creating;
             case RUNNING -> State.running;
-            case DELETING -> State.deleting;
+            case DELETING, FAILED -> State.deleting;
             case DELETED -> State.deleted;
-            case FAILED -> {
-                // The runner stops tracking broken instances without deleting them: delete them here.
-                LOG.warn("instance {} failed ({}); deleting it", instance.id(), instance.detail());
-                Thread.ofVirtual().start(() -> fleet.decrease(List.of(instance.id())));
-                yield State.deleting;
-            }
         };
     }
 
@@ -143,7 +151,7 @@ final class InstanceGroupService extends InstanceGroupGrpc.InstanceGroupImplBase
     @Override
     public void increase(IncreaseRequest request, StreamObserver<IncreaseResponse> response) {
         answer(response, "Increase", () -> {
-            IncreaseResult result = requireInit().increase(Math.toIntExact(Integer.toUnsignedLong(request.getN())));
+            IncreaseResult result = requireInit().fleet().increase(Math.toIntExact(Integer.toUnsignedLong(request.getN())));
             if (!result.errors().isEmpty()) {
                 if (result.succeeded() == 0) {
                     throw new IllegalStateException(result.aggregatedError());
@@ -158,7 +166,7 @@ final class InstanceGroupService extends InstanceGroupGrpc.InstanceGroupImplBase
     @Override
     public void decrease(DecreaseRequest request, StreamObserver<DecreaseResponse> response) {
         answer(response, "Decrease", () -> {
-            var result = requireInit().decrease(request.getInstancesList());
+            var result = requireInit().fleet().decrease(request.getInstancesList());
             if (!result.aggregatedError().isEmpty()) {
                 if (result.removed().isEmpty() && !request.getInstancesList().isEmpty()) {
                     throw new IllegalStateException(result.aggregatedError());
@@ -172,8 +180,9 @@ final class InstanceGroupService extends InstanceGroupGrpc.InstanceGroupImplBase
     @Override
     public void connectInfo(ConnectInfoRequest request, StreamObserver<ConnectInfoResponse> response) {
         answer(response, "ConnectInfo", () -> {
-            ConnectInfo info = requireInit().connectInfo(request.getInstance());
-            Connector c = connector;
+            Session current = requireInit();
+            ConnectInfo info = current.fleet().connectInfo(request.getInstance());
+            Connector c = current.connector();
             ConnectorConfig.Builder cfg = c.wire().toBuilder()
                     .setOs(info.os().jsonName())
                     .setArch(info.architecture().goName())
@@ -193,12 +202,9 @@ final class InstanceGroupService extends InstanceGroupGrpc.InstanceGroupImplBase
     @Override
     public void heartbeat(HeartbeatRequest request, StreamObserver<Empty> response) {
         answer(response, "Heartbeat", () -> {
-            requireInit();
-            Sandbox sandbox = provider.get(request.getInstance())
-                    .orElseThrow(() -> new IllegalStateException("instance " + request.getInstance() + " does not exist"));
-            if (sandbox.state() == SandboxState.FAILED || sandbox.state().isTerminal()) {
-                throw new IllegalStateException("instance " + request.getInstance() + " is unhealthy: " + sandbox.detail());
-            }
+            requireInit().fleet().healthProblem(request.getInstance()).ifPresent(problem -> {
+                throw new IllegalStateException(problem);
+            });
             return Empty.getDefaultInstance();
         });
     }
@@ -214,28 +220,18 @@ final class InstanceGroupService extends InstanceGroupGrpc.InstanceGroupImplBase
 
     /** Releases the backend connection and worker threads. */
     void closeQuietly() {
-        Fleet f = fleet;
-        SandboxProvider p = provider;
-        fleet = null;
-        provider = null;
-        if (f != null) {
-            f.close();
-        }
-        if (p != null) {
-            try {
-                p.close();
-            } catch (RuntimeException e) {
-                LOG.debug("closing the backend: {}", e.getMessage());
-            }
+        Session previous = session.getAndSet(null);
+        if (previous != null) {
+            previous.close();
         }
     }
 
-    private Fleet requireInit() {
-        Fleet f = fleet;
-        if (f == null) {
+    private Session requireInit() {
+        Session current = session.get();
+        if (current == null) {
             throw new IllegalStateException("the plugin is not initialised (Init has not succeeded)");
         }
-        return f;
+        return current;
     }
 
     /** Runs a call; any failure becomes gRPC status UNKNOWN with the message, which is what reaches the runner's log. */
@@ -259,6 +255,7 @@ final class InstanceGroupService extends InstanceGroupGrpc.InstanceGroupImplBase
     }
 
     PluginConfig config() {
-        return config;
+        Session current = session.get();
+        return current == null ? null : current.config();
     }
 }

@@ -13,12 +13,21 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.StringWriter;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
 import java.util.Base64;
+import java.util.Date;
 import java.util.Map;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.junit.jupiter.api.Test;
 
 /** go-plugin AutoMTLS: the host's certificate in PLUGIN_CLIENT_CERT, ours in handshake field 6, client auth required. */
@@ -71,19 +80,19 @@ class AutoMtlsTest {
         assertTrue(e.getMessage().contains("[7,8]"), e.getMessage());
     }
 
-    record HostCertificate(java.security.PrivateKey key, X509Certificate certificate) {
+    record HostCertificate(PrivateKey key, X509Certificate certificate) {
     }
 
     /** A certificate shaped like go-plugin's host certificate: ECDSA P-521, self-signed. */
     private static HostCertificate hostCertificate() throws Exception {
-        var generator = java.security.KeyPairGenerator.getInstance("EC");
-        generator.initialize(new java.security.spec.ECGenParameterSpec("secp521r1")); // go-plugin's host key is P-521
+        var generator = KeyPairGenerator.getInstance("EC");
+        generator.initialize(new ECGenParameterSpec("secp521r1")); // go-plugin's host key is P-521
         var pair = generator.generateKeyPair();
-        var name = new org.bouncycastle.asn1.x500.X500Name("CN=host");
-        var builder = new org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder(name, java.math.BigInteger.ONE,
-                new java.util.Date(System.currentTimeMillis() - 60_000), new java.util.Date(System.currentTimeMillis() + 86_400_000L), name, pair.getPublic());
-        var cert = new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter()
-                .getCertificate(builder.build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA512withECDSA").build(pair.getPrivate())));
+        var name = new X500Name("CN=host");
+        var builder = new JcaX509v3CertificateBuilder(name, BigInteger.ONE,
+                new Date(System.currentTimeMillis() - 60_000), new Date(System.currentTimeMillis() + 86_400_000L), name, pair.getPublic());
+        var cert = new JcaX509CertificateConverter()
+                .getCertificate(builder.build(new JcaContentSignerBuilder("SHA512withECDSA").build(pair.getPrivate())));
         return new HostCertificate(pair.getPrivate(), cert);
     }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnknownFieldSet;
 import io.grpc.CallOptions;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
@@ -68,7 +69,7 @@ class CaptureModeTest {
     @Test
     void secretsInThePluginConfigAndUnknownFieldsAreRedacted() {
         InitRequest request = InitRequest.newBuilder().setConfig(ByteString.copyFromUtf8("{\"user\":\"a\",\"uri\":\"qemu+ssh://root:s3cret@hv1/system\",\"password\":\"pw\"}"))
-                .setUnknownFields(com.google.protobuf.UnknownFieldSet.newBuilder().addField(9, com.google.protobuf.UnknownFieldSet.Field.newBuilder()
+                .setUnknownFields(UnknownFieldSet.newBuilder().addField(9, UnknownFieldSet.Field.newBuilder()
                         .addLengthDelimited(ByteString.copyFromUtf8("new-token-field")).build()).build()).build();
         String described = CaptureLog.describe(request, "");
         assertTrue(described.contains("\"password\":\"<redacted>\"") && described.contains("\"user\":\"a\""), described);

@@ -18,8 +18,9 @@ import io.sandboxer.adapter.fleeting.protocol.IncreaseRequest;
 import io.sandboxer.adapter.fleeting.protocol.IncreaseResponse;
 import io.sandboxer.adapter.fleeting.protocol.InitRequest;
 import io.sandboxer.adapter.fleeting.protocol.InitResponse;
-import io.sandboxer.adapter.fleeting.protocol.UpdateResponse;
 import io.sandboxer.adapter.fleeting.protocol.UpdateResponse.State;
+import io.sandboxer.adapter.fleeting.protocol.UpdateResponse;
+import io.sandboxer.core.credentials.Secret;
 import io.sandboxer.core.credentials.SshPrivateKey;
 import io.sandboxer.core.testing.Keys;
 import java.io.ByteArrayOutputStream;
@@ -159,7 +160,7 @@ class InstanceGroupServiceTest {
         client.group.increase(IncreaseRequest.newBuilder().setN(1).build());
         String id = update().get(0).getInstance();
         ConnectInfoResponse connect = client.group.connectInfo(ConnectInfoRequest.newBuilder().setInstance(id).build());
-        SshPrivateKey key = SshPrivateKey.parse(io.sandboxer.core.credentials.Secret.of(connect.getConnector().getKey().toStringUtf8()), null, "handed out");
+        SshPrivateKey key = SshPrivateKey.parse(Secret.of(connect.getConnector().getKey().toStringUtf8()), null, "handed out");
         assertEquals("ssh-ed25519", key.publicKey().type());
     }
 }

@@ -11,12 +11,12 @@ import io.sandboxer.adapter.fleeting.protocol.ConnectorConfig;
 import io.sandboxer.adapter.fleeting.protocol.DecreaseRequest;
 import io.sandboxer.adapter.fleeting.protocol.IncreaseRequest;
 import io.sandboxer.adapter.fleeting.protocol.InitRequest;
-import io.sandboxer.adapter.fleeting.protocol.UpdateResponse;
 import io.sandboxer.adapter.fleeting.protocol.UpdateResponse.State;
+import io.sandboxer.adapter.fleeting.protocol.UpdateResponse;
+import io.sandboxer.backend.kubevirt.MockKubeconfig;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +33,7 @@ class KubevirtThroughThePluginTest {
 
     @Test
     void initIncreaseUpdateDecreaseOnKubevirt() throws Exception {
-        Path kubeconfig = io.sandboxer.backend.kubevirt.MockKubeconfig.write(client.getMasterUrl().toString(), dir);
+        Path kubeconfig = MockKubeconfig.write(client.getMasterUrl().toString(), dir);
         InstanceGroupService service = new InstanceGroupService("kubevirt", c -> info -> true, BuildInfo.load("t"));
         ByteArrayOutputStream stdout = new ByteArrayOutputStream();
         try (GoPluginServer plugin = GoPluginServer.start(Handshake.fromEnvironment(Map.of("PLUGIN_MIN_PORT", "20000", "PLUGIN_MAX_PORT", "25000")),

@@ -3,6 +3,11 @@ package io.sandboxer.backend.kubevirt;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.sandboxer.core.credentials.UriPasswords;
 import io.sandboxer.core.provider.SandboxException;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,7 +72,7 @@ final class ApiCalls {
     /** No HTTP answer at all: refused, unresolvable, timed out, TLS failed. */
     private static boolean isConnectionFailure(Throwable e) {
         for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
-            if (t instanceof java.io.IOException || t instanceof java.util.concurrent.TimeoutException) {
+            if (t instanceof IOException || t instanceof TimeoutException) {
                 return true;
             }
         }
@@ -83,14 +88,14 @@ final class ApiCalls {
         String message = root.getMessage();
         if (message == null || message.isBlank()) {
             return switch (root) {
-                case java.net.UnknownHostException u -> "the host name does not resolve";
-                case java.net.ConnectException c -> "connection refused";
-                case java.util.concurrent.TimeoutException t -> "timed out";
-                case java.net.SocketTimeoutException t -> "timed out";
+                case UnknownHostException u -> "the host name does not resolve";
+                case ConnectException c -> "connection refused";
+                case TimeoutException t -> "timed out";
+                case SocketTimeoutException t -> "timed out";
                 default -> "the connection failed";
             };
         }
-        return root instanceof java.net.UnknownHostException ? message + ": the host name does not resolve" : message;
+        return root instanceof UnknownHostException ? message + ": the host name does not resolve" : message;
     }
 
     static String reason(KubernetesClientException e) {

@@ -11,17 +11,19 @@ import io.fabric8.kubernetes.client.dsl.Resource;
 import io.sandboxer.backend.kubevirt.model.v1.VirtualMachineInstance;
 import io.sandboxer.core.access.CredentialChoice;
 import io.sandboxer.core.access.GuestAccess;
-import io.sandboxer.core.group.GroupSettings;
 import io.sandboxer.core.bootstrap.BootstrapRenderer;
 import io.sandboxer.core.bootstrap.BootstrapRenderers;
 import io.sandboxer.core.bootstrap.BootstrapSpec;
+import io.sandboxer.core.bootstrap.CaCertificate;
+import io.sandboxer.core.bootstrap.OsFamily;
 import io.sandboxer.core.credentials.SshPrivateKey;
 import io.sandboxer.core.credentials.SshPublicKey;
+import io.sandboxer.core.group.GroupSettings;
 import io.sandboxer.core.model.ConnectInfo;
 import io.sandboxer.core.model.ConnectProtocol;
 import io.sandboxer.core.model.Credential;
 import io.sandboxer.core.model.ImageRef;
-import io.sandboxer.core.model.OsFamily;
+import io.sandboxer.core.model.Quantity;
 import io.sandboxer.core.model.ResourceRequirement;
 import io.sandboxer.core.model.Sandbox;
 import io.sandboxer.core.model.SandboxAccess;
@@ -30,6 +32,7 @@ import io.sandboxer.core.model.SandboxState;
 import io.sandboxer.core.provider.GarbageQuery;
 import io.sandboxer.core.provider.GarbageReport;
 import io.sandboxer.core.provider.OrphanCollector;
+import io.sandboxer.core.provider.Rollback;
 import io.sandboxer.core.provider.SandboxException;
 import io.sandboxer.core.provider.SandboxNotFoundException;
 import io.sandboxer.core.provider.SandboxProvider;
@@ -66,6 +69,8 @@ public final class KubevirtProvider implements SandboxProvider, OrphanCollector 
     private final GroupSettings group;
     /** The group label value: what marks and finds this group's VMIs and Secrets. */
     private final String owner;
+    /** The group's CAs ({@code ca_certificates_path}), read at open: every guest trusts them. */
+    private final List<CaCertificate> caCertificates;
     private final KubernetesClient client;
     private final Clock clock;
     private final BootstrapRenderer renderer = BootstrapRenderers.byFormat("cloud-init");
@@ -78,6 +83,7 @@ public final class KubevirtProvider implements SandboxProvider, OrphanCollector 
         this.settings = settings;
         this.group = group;
         this.owner = group.owner();
+        this.caCertificates = group.caCertificates(); // read once, and before anything is created
         this.client = client;
         this.clock = clock;
         this.ownsClient = ownsClient;
@@ -112,13 +118,14 @@ public final class KubevirtProvider implements SandboxProvider, OrphanCollector 
         if (access == null || bootstrap == null || bootstrap.users().stream().noneMatch(u -> u.name().equals(spec.access().user()))) {
             GuestAccess.Plan plan = new GuestAccess().plan(access == null
                     ? new GuestAccess.Request(settings.os(), ConnectProtocol.SSH, settings.sshPort(), settings.sshUser(), new CredentialChoice.Generated(),
-                            List.of(), group.passwordHash())
-                    : new GuestAccess.Request(access.os(), access.protocol(), access.port(), access.user(), given(access.credential()), List.of(),
+                            caCertificates, group.passwordHash())
+                    : new GuestAccess.Request(access.os(), access.protocol(), access.port(), access.user(), given(access.credential()), caCertificates,
                             group.passwordHash()));
             bootstrap = bootstrap == null ? plan.bootstrap(name) : plan.applyTo(bootstrap);
             access = access == null ? plan.access() : access;
             consolePassword = plan.userPassword();
         }
+        bootstrap = GuestAccess.withGroupCaCertificates(bootstrap, caCertificates);
         byte[] userData = renderer.render(bootstrap).part("user-data");
         var pinned = access.hostKey() != null ? access.hostKey() : bootstrap.hostKeys().isEmpty() ? null : bootstrap.hostKeys().get(0).publicKey();
 
@@ -145,7 +152,9 @@ public final class KubevirtProvider implements SandboxProvider, OrphanCollector 
                 .withLabels(Map.of(KubevirtNames.GROUP_LABEL, owner, KubevirtNames.ID_LABEL, name,
                         KubevirtNames.KIND_LABEL, KubevirtNames.KIND_BOOTSTRAP))
                 .endMetadata().withType("Opaque").withData(data).build();
+        Rollback made = new Rollback(name);
         api.retrying("creating Secret " + secret.getMetadata().getName(), () -> client.secrets().inNamespace(ns()).resource(secret).create());
+        made.made("Secret " + secret.getMetadata().getName(), () -> client.secrets().inNamespace(ns()).withName(KubevirtNames.secretName(name)).delete());
 
         VirtualMachineInstance vmi = VmiFactory.build(new VmiFactory.Request(name, ns(), owner, image, settings.imagePullPolicy(),
                 settings.imagePullSecret(), architecture, machineType,
@@ -158,8 +167,7 @@ public final class KubevirtProvider implements SandboxProvider, OrphanCollector 
         try {
             created = api.retrying("creating VirtualMachineInstance " + name, () -> vmis().inNamespace(ns()).resource(vmi).create());
         } catch (SandboxException e) {
-            deleteSecretQuietly(name, e);
-            throw e;
+            throw made.undo(e);
         }
         try {
             String uid = created.getMetadata().getUid();
@@ -188,8 +196,8 @@ public final class KubevirtProvider implements SandboxProvider, OrphanCollector 
         };
     }
 
-    private static ResourceRequirement merge(ResourceRequirement fromSpec, io.sandboxer.core.model.Quantity request,
-            io.sandboxer.core.model.Quantity limit) {
+    private static ResourceRequirement merge(ResourceRequirement fromSpec, Quantity request,
+            Quantity limit) {
         if (fromSpec != null && fromSpec.isSet()) {
             return fromSpec;
         }
@@ -201,14 +209,6 @@ public final class KubevirtProvider implements SandboxProvider, OrphanCollector 
             case Credential.Password p -> new CredentialChoice.GivenPassword(p.password());
             case Credential.PrivateKey k -> new CredentialChoice.GivenKey(k.key());
         };
-    }
-
-    private void deleteSecretQuietly(String name, Exception cause) {
-        try {
-            client.secrets().inNamespace(ns()).withName(KubevirtNames.secretName(name)).delete();
-        } catch (KubernetesClientException e) {
-            cause.addSuppressed(e);
-        }
     }
 
     @Override

@@ -3,8 +3,9 @@ package io.sandboxer.backend.kubevirt;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.sandboxer.core.provider.SandboxException;
+import io.sandboxer.core.errors.UserMessages;
 import io.sandboxer.core.group.GroupSettings;
+import io.sandboxer.core.provider.SandboxException;
 import io.sandboxer.core.provider.SandboxProvider;
 import io.sandboxer.core.provider.SandboxProviderFactory;
 import java.io.IOException;
@@ -36,7 +37,7 @@ public final class KubevirtProviderFactory implements SandboxProviderFactory<Kub
                     ? Config.fromKubeconfig(null, Files.readString(Path.of(settings.kubeconfig())), settings.kubeconfig())
                     : Config.autoConfigure(null);
         } catch (IOException e) {
-            throw new SandboxException("kubeconfig \"" + settings.kubeconfig() + "\" cannot be read: " + io.sandboxer.core.errors.UserMessages.of(e), false, e);
+            throw new SandboxException("kubeconfig \"" + settings.kubeconfig() + "\" cannot be read: " + UserMessages.of(e), false, e);
         }
         config.setRequestTimeout(10_000);
         config.setConnectionTimeout(5_000);

@@ -1,7 +1,7 @@
 package io.sandboxer.backend.kubevirt;
 
+import io.sandboxer.core.bootstrap.OsFamily;
 import io.sandboxer.core.model.Architecture;
-import io.sandboxer.core.model.OsFamily;
 import io.sandboxer.core.model.Quantity;
 import io.sandboxer.core.model.Resources;
 import io.sandboxer.core.settings.Validated;
@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -110,13 +111,13 @@ public record KubevirtSettings(
      * KubeVirt's admission webhook accepts only emulated machines of the architecture: q35/pc-q35 on amd64, virt
      * on arm64 (no microvm). Checked here so the error comes before anything is created.
      */
-    static java.util.Optional<String> machineTypeProblem(String machineType, Architecture architecture) {
+    static Optional<String> machineTypeProblem(String machineType, Architecture architecture) {
         if (machineType == null) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         Pattern allowed = architecture == Architecture.ARM64 ? ARM64_MACHINE : AMD64_MACHINE;
-        return allowed.matcher(machineType).matches() ? java.util.Optional.empty()
-                : java.util.Optional.of("KubeVirt on " + architecture.goName() + " accepts "
+        return allowed.matcher(machineType).matches() ? Optional.empty()
+                : Optional.of("KubeVirt on " + architecture.goName() + " accepts "
                         + (architecture == Architecture.ARM64 ? "virt machine types (virt, virt-rhel9.6.0...)" : "q35 machine types (q35, pc-q35-rhel9.6.0...)")
                         + "; microvm and others are rejected by its admission webhook");
     }

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
 
 /**
  * Plays virt-controller against the fabric8 mock server: moves each new VMI through Scheduling to Running with a
@@ -27,14 +28,14 @@ public final class FakeVirtController implements AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicInteger nextIp = new AtomicInteger(10);
     private final Thread loop;
-    private final java.util.function.IntFunction<String> ipForIndex;
+    private final IntFunction<String> ipForIndex;
 
     FakeVirtController(KubernetesClient client, String namespace) {
         this(client, namespace, i -> "10.244.0." + i);
     }
 
     /** {@code ipForIndex} gives the pod IP of the n-th VMI (tests that connect use loopback addresses). */
-    public FakeVirtController(KubernetesClient client, String namespace, java.util.function.IntFunction<String> ipForIndex) {
+    public FakeVirtController(KubernetesClient client, String namespace, IntFunction<String> ipForIndex) {
         this.client = client;
         this.namespace = namespace;
         this.ipForIndex = ipForIndex;

@@ -12,9 +12,10 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.sandboxer.core.provider.SandboxException;
 import io.sandboxer.core.provider.SandboxProvider;
 import io.sandboxer.core.provider.SandboxProviders;
-import java.nio.file.Files;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,14 +43,14 @@ class KubevirtFactoryTest {
     @Test
     void anUnreachableClusterFailsFastAndClearly() throws Exception {
         int port;
-        try (var socket = new java.net.ServerSocket(0)) {
+        try (var socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
         var json = new ObjectMapper().createObjectNode().put("kubeconfig", kubeconfig("https://127.0.0.1:" + port).toString());
         SandboxException e = assertThrows(SandboxException.class, () -> SandboxProviders.create("kubevirt", json, "plugin_config"));
         assertTrue(e.getMessage().startsWith("cannot reach the Kubernetes API at https://127.0.0.1:" + port + "/ (listing VirtualMachineInstances): "),
                 e.getMessage());
-        assertTrue(e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("connection refused"), "the cause: " + e.getMessage());
+        assertTrue(e.getMessage().toLowerCase(Locale.ROOT).contains("connection refused"), "the cause: " + e.getMessage());
         assertFalse(e.getMessage().matches(".*\\b(java|io\\.fabric8|okhttp3?)\\.[a-z]+\\..*"), "no class names: " + e.getMessage());
     }
 

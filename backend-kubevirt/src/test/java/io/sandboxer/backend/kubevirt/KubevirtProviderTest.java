@@ -1,9 +1,5 @@
 package io.sandboxer.backend.kubevirt;
 
-import io.sandboxer.core.lifecycle.Deadline;
-import io.sandboxer.core.lifecycle.GarbageCollector;
-import io.sandboxer.core.lifecycle.ProgressListener;
-import io.sandboxer.core.lifecycle.Readiness;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -13,26 +9,37 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.sandboxer.backend.kubevirt.model.v1.VirtualMachineInstance;
+import io.sandboxer.core.bootstrap.OsFamily;
+import io.sandboxer.core.group.GroupSettings;
+import io.sandboxer.core.testing.BootstrapFixtures;
+import io.sandboxer.core.lifecycle.Deadline;
+import io.sandboxer.core.lifecycle.GarbageCollector;
+import io.sandboxer.core.lifecycle.ProgressListener;
+import io.sandboxer.core.lifecycle.Readiness;
 import io.sandboxer.core.model.ConnectInfo;
+import io.sandboxer.core.model.ConnectProtocol;
 import io.sandboxer.core.model.Credential;
 import io.sandboxer.core.model.ImageRef;
 import io.sandboxer.core.model.Quantity;
 import io.sandboxer.core.model.ResourceRequirement;
 import io.sandboxer.core.model.Resources;
 import io.sandboxer.core.model.Sandbox;
+import io.sandboxer.core.model.SandboxAccess;
 import io.sandboxer.core.model.SandboxSpec;
 import io.sandboxer.core.model.SandboxState;
 import io.sandboxer.core.provider.GarbageReport;
 import io.sandboxer.core.provider.SandboxException;
-import io.sandboxer.core.provider.WaitProgress;
-import io.sandboxer.core.group.GroupSettings;
 import io.sandboxer.core.settings.SettingsBinder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,6 +47,7 @@ import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -59,13 +67,13 @@ class KubevirtProviderTest {
     private KubevirtProvider provider(String extraJson, Clock clock) {
         try {
             var mapper = new ObjectMapper();
-            var json = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree("{\"namespace\": \"" + NS
+            var json = (ObjectNode) mapper.readTree("{\"namespace\": \"" + NS
                     + "\", \"image\": \"quay.io/containerdisks/debian:12\", \"access\": \"pod-ip\", \"group\": \"runner-1\"}");
-            json.setAll((com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree("{" + extraJson + "}"));
+            json.setAll((ObjectNode) mapper.readTree("{" + extraJson + "}"));
             var both = new SettingsBinder().bindBoth(json, GroupSettings.class, KubevirtSettings.class, "plugin_config");
             return new KubevirtProvider(both.second(), both.first(), client, clock, false);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -76,7 +84,7 @@ class KubevirtProviderTest {
                 new io.fabric8.kubernetes.client.ConfigBuilder(client.getConfiguration()).withRequestRetryBackoffLimit(0).build()).build();
         // The real KubeVirt CRD, registered in the mock as KubeVirt's operator registers it in a cluster.
         client.apiextensions().v1().customResourceDefinitions()
-                .load(java.nio.file.Path.of("src/main/crds/kubevirt.io_virtualmachineinstances.yaml").toFile()).create();
+                .load(Path.of("src/main/crds/kubevirt.io_virtualmachineinstances.yaml").toFile()).create();
         controller = new FakeVirtController(client, NS);
         provider = provider("", Clock.systemUTC());
     }
@@ -141,6 +149,14 @@ class KubevirtProviderTest {
     }
 
     @Test
+    void kubevirtGuestsGetTheGroupsCaCertificatesToo() {
+        String ca = BootstrapFixtures.caPath("dir").toString();
+        provider("\"ca_certificates_path\": \"" + ca + "\"", Clock.systemUTC()).create(SandboxSpec.builder("job-ca").build());
+        String userData = text(secret("job-ca").getData().get("userdata"));
+        assertTrue(userData.contains("ca_certs:") && userData.contains("BEGIN CERTIFICATE"), userData);
+    }
+
+    @Test
     void noSecretEverReachesTheVmi() throws Exception {
         provider.create(SandboxSpec.builder("job-2").build());
         String json = new ObjectMapper().writeValueAsString(vmi("job-2"));
@@ -162,7 +178,7 @@ class KubevirtProviderTest {
         int validated = 0;
         for (VirtualMachineInstance stored : client.resources(VirtualMachineInstance.class).inNamespace(NS).list().getItems()) {
             JsonNode body = new ObjectMapper().valueToTree(stored);
-            assertEquals(java.util.Set.of(), CrdSchema.validateVmi(body), "schema violations in " + body);
+            assertEquals(Set.of(), CrdSchema.validateVmi(body), "schema violations in " + body);
             validated++;
         }
         assertEquals(2, validated);
@@ -214,8 +230,8 @@ class KubevirtProviderTest {
     @Test
     void aChosenPasswordIsWhatConnectInfoReturns() {
         var password = io.sandboxer.core.credentials.Secret.of("Chosen-Passw0rd-1234");
-        provider.create(SandboxSpec.builder("job-5w").access(new io.sandboxer.core.model.SandboxAccess(io.sandboxer.core.model.OsFamily.WINDOWS,
-                io.sandboxer.core.model.ConnectProtocol.SSH, 22, "runner", new Credential.Password(password))).build());
+        provider.create(SandboxSpec.builder("job-5w").access(new SandboxAccess(OsFamily.WINDOWS,
+                ConnectProtocol.SSH, 22, "runner", new Credential.Password(password))).build());
         ConnectInfo info = Readiness.addressOnly().await(provider, "job-5w", Deadline.after(Duration.ofSeconds(20), Clock.systemUTC()), ProgressListener.SILENT);
         assertTrue(info.credential() instanceof Credential.Password p && p.password().reveal().equals("Chosen-Passw0rd-1234"),
                 "a key the guest never authorized must not replace the password: " + info.credential().getClass().getSimpleName());

@@ -21,6 +21,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -110,7 +111,7 @@ class PortForwardTunnelTest {
         try (PortForwardTunnel tunnel = new PortForwardTunnel(client, "ci", "other-vm", 22)) {
             var target = new SshTarget("127.0.0.1", tunnel.localPort(), "runner", new Credential.PrivateKey(Keys.load("openssh_ed25519")),
                     HostKeyPolicy.insecure("test"));
-            SshException e = assertThrows(SshException.class, () -> SshSession.connect(target, SshOptions.DEFAULT.withConnectTimeout(java.time.Duration.ofSeconds(5))));
+            SshException e = assertThrows(SshException.class, () -> SshSession.connect(target, SshOptions.DEFAULT.withConnectTimeout(Duration.ofSeconds(5))));
             assertEquals(SshException.Kind.CONNECT, e.kind());
         }
         assertTrue(requests.get(0).contains("other-vm"));

@@ -1,9 +1,5 @@
 package io.sandboxer.backend.kubevirt;
 
-import io.sandboxer.core.lifecycle.Deadline;
-import io.sandboxer.core.lifecycle.GarbageCollector;
-import io.sandboxer.core.lifecycle.ProgressListener;
-import io.sandboxer.core.lifecycle.Readiness;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,9 +11,12 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
-import io.sandboxer.core.model.SandboxSpec;
-import io.sandboxer.core.provider.WaitProgress;
 import io.sandboxer.core.group.GroupSettings;
+import io.sandboxer.core.lifecycle.Deadline;
+import io.sandboxer.core.lifecycle.GarbageCollector;
+import io.sandboxer.core.lifecycle.ProgressListener;
+import io.sandboxer.core.lifecycle.Readiness;
+import io.sandboxer.core.model.SandboxSpec;
 import io.sandboxer.core.settings.SettingsBinder;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -2,11 +2,12 @@ package io.sandboxer.backend.libvirt;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sandboxer.core.bootstrap.OsFamily;
 import io.sandboxer.core.credentials.Secret;
 import io.sandboxer.core.credentials.SshPrivateKey;
+import io.sandboxer.core.credentials.SshPublicKey;
 import io.sandboxer.core.model.ConnectProtocol;
 import io.sandboxer.core.model.Credential;
-import io.sandboxer.core.model.OsFamily;
 import io.sandboxer.core.model.SandboxAccess;
 import io.sandboxer.core.provider.SandboxException;
 import java.io.IOException;
@@ -16,6 +17,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -50,7 +52,7 @@ final class AccessStore {
     }
 
     /** With the public half of the host key the bootstrap injected, so clients can pin it. */
-    void save(String id, SandboxAccess access, io.sandboxer.core.credentials.SshPublicKey hostKey) {
+    void save(String id, SandboxAccess access, SshPublicKey hostKey) {
         ObjectNode node = JSON.createObjectNode()
                 .put("os", access.os().jsonName())
                 .put("protocol", access.protocol().jsonName())
@@ -78,14 +80,14 @@ final class AccessStore {
     }
 
     /** The pinned host key recorded for a sandbox, if the bootstrap injected one. */
-    Optional<io.sandboxer.core.credentials.SshPublicKey> hostKey(String id) {
+    Optional<SshPublicKey> hostKey(String id) {
         Path file = fileFor(id);
         try {
             if (!Files.exists(file)) {
                 return Optional.empty();
             }
             var node = JSON.readTree(Files.readString(file, StandardCharsets.UTF_8));
-            return node.hasNonNull("host_key") ? Optional.of(io.sandboxer.core.credentials.SshPublicKey.parse(node.get("host_key").asText()))
+            return node.hasNonNull("host_key") ? Optional.of(SshPublicKey.parse(node.get("host_key").asText()))
                     : Optional.empty();
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
@@ -126,11 +128,11 @@ final class AccessStore {
     }
 
     /** When the sandbox's credentials file (or its half-written one) last changed; the epoch if neither exists. */
-    java.time.Instant changedAt(String id) {
-        java.time.Instant latest = java.time.Instant.EPOCH;
+    Instant changedAt(String id) {
+        Instant latest = Instant.EPOCH;
         for (Path file : List.of(fileFor(id), partFileFor(id))) {
             try {
-                java.time.Instant changed = Files.getLastModifiedTime(file).toInstant();
+                Instant changed = Files.getLastModifiedTime(file).toInstant();
                 latest = changed.isAfter(latest) ? changed : latest;
             } catch (IOException e) {
                 // absent: says nothing about the age

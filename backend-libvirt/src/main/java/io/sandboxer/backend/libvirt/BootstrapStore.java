@@ -1,14 +1,17 @@
 package io.sandboxer.backend.libvirt;
 
+import io.sandboxer.core.errors.UserMessages;
 import io.sandboxer.core.provider.SandboxException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.Optional;
+import org.libvirt.LibvirtException;
 import org.libvirt.StoragePool;
 import org.libvirt.StorageVol;
 import org.libvirt.Stream;
@@ -66,7 +69,7 @@ final class BootstrapStore {
             }
             checkQemuCanEnter(stateDir.toAbsolutePath());
         } catch (IOException e) {
-            throw new SandboxException("cannot prepare state_dir " + stateDir + ": " + io.sandboxer.core.errors.UserMessages.of(e), false, e);
+            throw new SandboxException("cannot prepare state_dir " + stateDir + ": " + UserMessages.of(e), false, e);
         }
     }
 
@@ -76,9 +79,9 @@ final class BootstrapStore {
         for (Path dir = start; dir != null; dir = dir.getParent()) {
             var attributes = Files.getFileAttributeView(dir, PosixFileAttributeView.class).readAttributes();
             var perms = attributes.permissions();
-            boolean othersMayEnter = perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE);
+            boolean othersMayEnter = perms.contains(PosixFilePermission.OTHERS_EXECUTE);
             boolean qemuGroupMayEnter = group.isPresent() && attributes.group().getName().equals(group.get())
-                    && perms.contains(java.nio.file.attribute.PosixFilePermission.GROUP_EXECUTE);
+                    && perms.contains(PosixFilePermission.GROUP_EXECUTE);
             if (!othersMayEnter && !qemuGroupMayEnter) {
                 throw new SandboxException("state_dir " + stateDir + " cannot be reached by QEMU: " + dir + " is mode "
                         + PosixFilePermissions.toString(perms) + " (owner " + attributes.owner().getName() + ", group "
@@ -148,7 +151,7 @@ final class BootstrapStore {
                         offset += sent;
                     }
                     stream.finish();
-                } catch (RuntimeException | org.libvirt.LibvirtException e) {
+                } catch (RuntimeException | LibvirtException e) {
                     stream.abort();
                     vol.delete(0);
                     throw e;
@@ -200,20 +203,16 @@ final class BootstrapStore {
     }
 
     /** Deletes a volume if it exists; "not found" is fine. */
-    static boolean deleteVolumeQuietly(StoragePool pool, String name) throws org.libvirt.LibvirtException {
-        StorageVol vol;
-        try {
-            vol = pool.storageVolLookupByName(name);
-        } catch (org.libvirt.LibvirtException e) {
-            if (LibvirtErrors.isNotFound(e)) {
-                return false;
-            }
-            throw e;
+    static boolean deleteVolumeQuietly(StoragePool pool, String name) throws LibvirtException {
+        Optional<StorageVol> found = LibvirtConnection.found(() -> pool.storageVolLookupByName(name));
+        if (found.isEmpty()) {
+            return false;
         }
+        StorageVol vol = found.get();
         try {
             vol.delete(0);
             return true;
-        } catch (org.libvirt.LibvirtException e) {
+        } catch (LibvirtException e) {
             if (LibvirtErrors.isNotFound(e)) {
                 return false;
             }

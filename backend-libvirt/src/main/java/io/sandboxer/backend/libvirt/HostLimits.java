@@ -4,7 +4,10 @@ import io.sandboxer.core.credentials.UriPasswords;
 import io.sandboxer.core.provider.SandboxException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.libvirt.LibvirtException;
 import org.w3c.dom.Element;
@@ -21,7 +24,7 @@ import org.w3c.dom.NodeList;
  *                     architecture that is absent is not offered; empty when the driver reports none (libvirt's test
  *                     driver), and then nothing is checked
  */
-record HostLimits(int maxVcpus, long memoryMib, java.util.Map<String, Set<String>> machineTypes) {
+record HostLimits(int maxVcpus, long memoryMib, Map<String, Set<String>> machineTypes) {
 
     static HostLimits read(LibvirtConnection connection, LibvirtSettings settings, String domainType) {
         return connection.call("reading the hypervisor host's limits", c -> {
@@ -32,13 +35,13 @@ record HostLimits(int maxVcpus, long memoryMib, java.util.Map<String, Set<String
             } catch (LibvirtException e) {
                 maxVcpus = LibvirtSettings.MAX_VCPUS; // some drivers do not say; QEMU's own bound still holds
             }
-            java.util.Map<String, Set<String>> machines = settings.uri().startsWith("test:") ? java.util.Map.of() : machineTypes(c.getCapabilities());
+            Map<String, Set<String>> machines = settings.uri().startsWith("test:") ? Map.of() : machineTypes(c.getCapabilities());
             return new HostLimits(maxVcpus <= 0 ? LibvirtSettings.MAX_VCPUS : maxVcpus, node.memory / 1024, machines);
         });
     }
 
-    static java.util.Map<String, Set<String>> machineTypes(String capabilitiesXml) {
-        java.util.Map<String, Set<String>> byArch = new java.util.TreeMap<>();
+    static Map<String, Set<String>> machineTypes(String capabilitiesXml) {
+        Map<String, Set<String>> byArch = new TreeMap<>();
         NodeList guests = Xml.parse(capabilitiesXml).getElementsByTagName("guest");
         for (int i = 0; i < guests.getLength(); i++) {
             for (Element a : Xml.children((Element) guests.item(i), "arch")) {
@@ -89,20 +92,20 @@ record HostLimits(int maxVcpus, long memoryMib, java.util.Map<String, Set<String
         }
     }
 
-    private java.util.Optional<String> machineProblem(String arch, String machine, String archName, String machineName) {
+    private Optional<String> machineProblem(String arch, String machine, String archName, String machineName) {
         if (machineTypes.isEmpty()) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         Set<String> offered = machineTypes.get(arch);
         if (offered == null) {
-            return java.util.Optional.of(archName + " " + arch + " is not offered by the hypervisor host; it runs "
+            return Optional.of(archName + " " + arch + " is not offered by the hypervisor host; it runs "
                     + String.join(", ", new TreeSet<>(machineTypes.keySet())));
         }
         if (machine != null && !offered.contains(machine)) {
-            return java.util.Optional.of(machineName + " \"" + machine + "\" is not offered for " + arch + "; allowed are: "
+            return Optional.of(machineName + " \"" + machine + "\" is not offered for " + arch + "; allowed are: "
                     + String.join(", ", shortList(offered)));
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 
     /** QEMU lists dozens of versioned types: name the unversioned ones and say how to see the rest. */

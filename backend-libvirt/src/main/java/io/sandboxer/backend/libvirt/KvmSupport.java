@@ -1,6 +1,9 @@
 package io.sandboxer.backend.libvirt;
 
 import io.sandboxer.core.model.Architecture;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
@@ -55,17 +58,17 @@ final class KvmSupport {
      * milliseconds, where libvirt's capabilities can take seconds.
      */
     static boolean usableLocally(Architecture architecture) {
-        java.nio.file.Path kvm = java.nio.file.Path.of("/dev/kvm");
-        if (!java.nio.file.Files.exists(kvm) || architecture != Architecture.host()) {
+        Path kvm = Path.of("/dev/kvm");
+        if (!Files.exists(kvm) || architecture != Architecture.host()) {
             return false;
         }
         if (architecture != Architecture.AMD64) {
             return true;
         }
         try {
-            return java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/cpuinfo")).stream()
+            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
                     .anyMatch(l -> l.startsWith("flags") && (l.contains(" vmx") || l.contains(" svm")));
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return false;
         }
     }

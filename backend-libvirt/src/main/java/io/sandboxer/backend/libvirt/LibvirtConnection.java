@@ -3,8 +3,11 @@ package io.sandboxer.backend.libvirt;
 import io.sandboxer.core.credentials.UriPasswords;
 import io.sandboxer.core.provider.SandboxException;
 import org.libvirt.Connect;
+import org.libvirt.Domain;
 import org.libvirt.Library;
 import org.libvirt.LibvirtException;
+import org.libvirt.StoragePool;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -104,6 +107,55 @@ final class LibvirtConnection implements AutoCloseable {
             } catch (LibvirtException again) {
                 throw LibvirtErrors.wrap(action, again);
             }
+        }
+    }
+
+    /** Work on one libvirt object that is looked up for it and freed after it. */
+    @FunctionalInterface
+    interface ObjectCall<O, T> {
+        T apply(O object) throws LibvirtException;
+    }
+
+    /** Frees a libvirt-java object's native handle. */
+    @FunctionalInterface
+    interface Free<O> {
+        void free(O object) throws LibvirtException;
+    }
+
+    /** {@link #call} on the storage pool {@code pool}, freed afterwards (libvirt-java objects hold native handles). */
+    <T> T withPool(String action, String pool, ObjectCall<StoragePool, T> work) {
+        return call(action, c -> using(c.storagePoolLookupByName(pool), StoragePool::free, work));
+    }
+
+    /** {@link #call} on the domain {@code name}, freed afterwards. */
+    <T> T withDomain(String action, String name, ObjectCall<Domain, T> work) {
+        return call(action, c -> using(c.domainLookupByName(name), Domain::free, work));
+    }
+
+    /** Runs {@code work} on {@code object} and frees it, whatever happens. */
+    static <O, T> T using(O object, Free<O> free, ObjectCall<O, T> work) throws LibvirtException {
+        try {
+            return work.apply(object);
+        } finally {
+            free.free(object);
+        }
+    }
+
+    /** A lookup that may find nothing. */
+    @FunctionalInterface
+    interface Lookup<O> {
+        O find() throws LibvirtException;
+    }
+
+    /** The looked-up object, or empty when libvirt says it does not exist (an answer, not an error). */
+    static <O> Optional<O> found(Lookup<O> lookup) throws LibvirtException {
+        try {
+            return Optional.of(lookup.find());
+        } catch (LibvirtException e) {
+            if (LibvirtErrors.isNotFound(e)) {
+                return Optional.empty();
+            }
+            throw e;
         }
     }
 

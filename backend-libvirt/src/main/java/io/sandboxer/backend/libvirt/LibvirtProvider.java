@@ -1,10 +1,11 @@
 package io.sandboxer.backend.libvirt;
 
-import io.sandboxer.core.credentials.UriPasswords;
+import io.sandboxer.core.access.GuestAccess;
 import io.sandboxer.core.bootstrap.BootstrapRenderer;
 import io.sandboxer.core.bootstrap.BootstrapRenderers;
-import io.sandboxer.core.bootstrap.BootstrapSpec;
+import io.sandboxer.core.bootstrap.CaCertificate;
 import io.sandboxer.core.bootstrap.RenderedBootstrap;
+import io.sandboxer.core.credentials.UriPasswords;
 import io.sandboxer.core.group.GroupSettings;
 import io.sandboxer.core.group.InstanceName;
 import io.sandboxer.core.model.ConnectInfo;
@@ -17,27 +18,33 @@ import io.sandboxer.core.model.SandboxState;
 import io.sandboxer.core.provider.GarbageQuery;
 import io.sandboxer.core.provider.GarbageReport;
 import io.sandboxer.core.provider.OrphanCollector;
+import io.sandboxer.core.provider.Rollback;
 import io.sandboxer.core.provider.SandboxException;
 import io.sandboxer.core.provider.SandboxNotFoundException;
 import io.sandboxer.core.provider.SandboxProvider;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
+import java.util.function.Predicate;
 import org.libvirt.Connect;
 import org.libvirt.Domain;
 import org.libvirt.DomainInfo;
 import org.libvirt.LibvirtException;
-import org.libvirt.StoragePool;
 import org.libvirt.StorageVol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * domain XML. Everything this provider lists or deletes is chosen by that metadata's group, not by name.
  */
 public final class LibvirtProvider implements SandboxProvider, OrphanCollector {
-    private static final java.security.SecureRandom MAC_RANDOM = new java.security.SecureRandom();
+    private static final SecureRandom MAC_RANDOM = new SecureRandom();
     private static final Logger LOG = LoggerFactory.getLogger(LibvirtProvider.class);
     /** VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | SNAPSHOTS_METADATA: remove the state libvirt manages for the domain. */
     static final int UNDEFINE_FLAGS = 1 | 2;
@@ -66,6 +73,8 @@ public final class LibvirtProvider implements SandboxProvider, OrphanCollector {
     private final BootstrapStore bootstrapStore;
     private final AccessStore accessStore;
     private final HostLimits limits;
+    /** The group's CAs ({@code ca_certificates_path}), read at open: a bad path fails before anything is made. */
+    private final List<CaCertificate> caCertificates;
 
     LibvirtProvider(LibvirtSettings settings, GroupSettings group, LibvirtConnection connection, Clock clock) {
         this.settings = settings;
@@ -75,16 +84,13 @@ public final class LibvirtProvider implements SandboxProvider, OrphanCollector {
         this.clock = clock;
         this.generation = clock.instant();
         try {
-            checkPoolAndNetwork();
+            HostChecks.poolAndNetwork(connection, settings);
             this.base = BaseVolume.check(connection, settings);
-            this.domainType = resolveDomainType();
-            if ("kvm".equals(domainType) && !kvmUsable()) {
-                LOG.warn("domain_type is kvm, but KVM on {} is not usable (no vmx/svm CPU flag): guests will crawl or fail; "
-                        + "set domain_type to \"qemu\" or \"auto\"", UriPasswords.redact(settings.uri()));
-            }
+            this.domainType = HostChecks.domainType(connection, settings);
             this.limits = HostLimits.read(connection, settings, domainType);
             limits.checkSettings(settings, domainType);
-            checkBootFiles();
+            HostChecks.bootFiles(settings);
+            this.caCertificates = group.caCertificates();
             this.renderer = BootstrapRenderers.byFormat(settings.bootstrapFormat());
             this.bootstrapStore = new BootstrapStore(connection, settings);
             bootstrapStore.prepareStateDir();
@@ -95,73 +101,6 @@ public final class LibvirtProvider implements SandboxProvider, OrphanCollector {
         }
         LOG.info("libvirt backend ready: {} pool {} network {} base {} ({} GiB) domain type {}", UriPasswords.redact(settings.uri()), settings.poolName(),
                 settings.networkName(), base.path(), base.capacityBytes() >> 30, domainType);
-    }
-
-    /**
-     * Direct boot files on a local hypervisor are checked here; a remote host's paths are its own, and its
-     * libvirtd names a missing one when the domain is defined (before it boots).
-     */
-    private void checkBootFiles() {
-        if (settings.boot() == null || !settings.isLocal() || settings.uri().startsWith("test:")) {
-            return;
-        }
-        for (String[] file : new String[][] {{"boot.kernel", settings.boot().kernel()}, {"boot.initrd", settings.boot().initrd()}}) {
-            if (file[1] != null && !Files.isRegularFile(Path.of(file[1]))) {
-                throw new SandboxException(file[0] + " \"" + file[1] + "\" " + (Files.exists(Path.of(file[1])) ? "is not a file" : "does not exist")
-                        + " on this hypervisor host: give the path of the guest's " + file[0].substring(5) + " image", false);
-            }
-        }
-    }
-
-    private String resolveDomainType() {
-        if (settings.uri().startsWith("test:")) {
-            return "test";
-        }
-        if (!"auto".equals(settings.domainType())) {
-            return settings.domainType();
-        }
-        return kvmUsable() ? "kvm" : "qemu";
-    }
-
-    /** Local hypervisors are checked from /dev/kvm and the CPU flags; remote ones from their capabilities XML (slower). */
-    private boolean kvmUsable() {
-        if (settings.isLocal()) {
-            return KvmSupport.usableLocally(settings.architecture());
-        }
-        String capabilities = connection.call("reading hypervisor capabilities", Connect::getCapabilities);
-        return KvmSupport.usable(capabilities, settings.architecture());
-    }
-
-    private void checkPoolAndNetwork() {
-        connection.call("checking pool and network", c -> {
-            try {
-                StoragePool pool = c.storagePoolLookupByName(settings.poolName());
-                try {
-                    if (pool.isActive() != 1) {
-                        throw new SandboxException("storage pool " + settings.poolName() + " is not active: virsh pool-start " + settings.poolName(), false);
-                    }
-                } finally {
-                    pool.free();
-                }
-            } catch (LibvirtException e) {
-                throw new SandboxException("pool_name \"" + settings.poolName() + "\" is not a storage pool on " + UriPasswords.redact(settings.uri()) + ": "
-                        + LibvirtErrors.message(e), false, e);
-            }
-            try {
-                var network = c.networkLookupByName(settings.networkName());
-                try {
-                    if (network.isActive() != 1) {
-                        throw new SandboxException("network " + settings.networkName() + " is not active: virsh net-start " + settings.networkName(), false);
-                    }
-                } finally {
-                    network.free();
-                }
-            } catch (LibvirtException e) {
-                throw new SandboxException("network_name \"" + settings.networkName() + "\" is not a network on " + UriPasswords.redact(settings.uri()) + ": "
-                        + LibvirtErrors.message(e), false, e);
-            }
-            return null;
-        });
     }
 
     public String domainType() {
@@ -180,8 +119,8 @@ public final class LibvirtProvider implements SandboxProvider, OrphanCollector {
         BaseVolume backing = baseFor(name, spec.image());
         limits.checkSandbox(name, (spec.architecture() != null ? spec.architecture() : settings.architecture()).libvirtName(),
                 spec.machineType() != null ? spec.machineType() : settings.machineType(), vcpus(spec), memoryMib(spec));
-        String overlay = name + ".qcow2";
-        Deque<Step> done = new ArrayDeque<>();
+        String overlay = ArtifactNames.overlay(name);
+        Rollback done = new Rollback(name);
         try {
             if (exists(name)) {
                 throw new SandboxException("a domain named " + name + " already exists on " + UriPasswords.redact(settings.uri()), false);
@@ -189,24 +128,24 @@ public final class LibvirtProvider implements SandboxProvider, OrphanCollector {
             RenderedBootstrap rendered = render(spec);
             long capacity = Math.max(backing.capacityBytes(), diskBytes(spec));
             createOverlay(overlay, capacity, backing);
-            done.push(new Step("overlay volume " + overlay, () -> bootstrapStore.delete(overlay, null)));
+            done.made("overlay volume " + overlay, () -> bootstrapStore.delete(overlay, null));
 
             BootstrapAttachment attachment = new BootstrapAttachment.None();
             BootstrapStore.Stored stored = null;
             if (rendered != null) {
                 boolean ignition = "ignition".equals(renderer.format());
                 byte[] bytes = ignition ? rendered.part("config.ign") : NoCloudSeed.build(rendered, Path.of(settings.stateDir()), name);
-                String bootstrapName = ignition ? name + ".ign" : name + "-cidata.iso";
+                String bootstrapName = ArtifactNames.bootstrap(name, ignition);
                 stored = bootstrapStore.store(bootstrapName, bytes, ignition);
                 BootstrapStore.Stored s = stored;
-                done.push(new Step("bootstrap " + bootstrapName, () -> bootstrapStore.delete(s.volume(), s.file())));
+                done.made("bootstrap " + bootstrapName, () -> bootstrapStore.delete(s.volume(), s.file()));
                 attachment = ignition ? new BootstrapAttachment.FwCfg(settings.fwCfgKey(), stored.hostPath())
                         : stored.volume() != null ? new BootstrapAttachment.CdromVolume(settings.poolName(), stored.volume())
                         : new BootstrapAttachment.CdromFile(stored.hostPath());
             }
             if (spec.access() != null) {
                 accessStore.save(name, spec.access(), spec.pinnedHostKey());
-                done.push(new Step("credentials", () -> accessStore.delete(name)));
+                done.made("credentials", () -> accessStore.delete(name));
             }
             DomainMetadata metadata = new DomainMetadata(owner, generation, created, expires, spec.labels(), overlay,
                     stored == null ? null : stored.volume(), stored == null ? null : stored.file());
@@ -215,42 +154,13 @@ public final class LibvirtProvider implements SandboxProvider, OrphanCollector {
                 c.domainDefineXML(xml).free();
                 return null;
             });
-            done.push(new Step("domain definition", () -> undefine(name)));
-            connection.call("starting domain " + name, c -> {
-                Domain d = c.domainLookupByName(name);
-                try {
-                    d.create();
-                } finally {
-                    d.free();
-                }
-                return null;
-            });
+            done.made("domain definition", () -> destroyAndUndefine(name));
+            connection.withDomain("starting domain " + name, name, Domain::create);
             LOG.info("started {} ({} vCPU, {} MiB, {} on {})", name, vcpus(spec), memoryMib(spec), domainType, UriPasswords.redact(settings.uri()));
             return new Sandbox(name, SandboxState.RUNNING, null, null, created, expires, spec.labels(), null);
         } catch (RuntimeException e) {
-            rollBack(name, done, e);
+            done.undo(e);
             throw e instanceof SandboxException ? e : new SandboxException("creating " + name + " failed: " + e.getMessage(), false, e);
-        }
-    }
-
-    private record Step(String what, Undo undo) {
-    }
-
-    @FunctionalInterface
-    private interface Undo {
-        Object run() throws IOException;
-    }
-
-    private void rollBack(String name, Deque<Step> done, RuntimeException cause) {
-        while (!done.isEmpty()) {
-            Step step = done.pop();
-            try {
-                step.undo().run();
-                LOG.info("rolled back {} of {}", step.what(), name);
-            } catch (IOException | RuntimeException e) {
-                cause.addSuppressed(e);
-                LOG.error("rolling back {} of {} failed: {}", step.what(), name, e.getMessage());
-            }
         }
     }
 
@@ -258,7 +168,7 @@ public final class LibvirtProvider implements SandboxProvider, OrphanCollector {
         if (spec.bootstrap() == null) {
             return null;
         }
-        return renderer.render(spec.bootstrap().withHostname(spec.name()));
+        return renderer.render(GuestAccess.withGroupCaCertificates(spec.bootstrap().withHostname(spec.name()), caCertificates));
     }
 
     private BaseVolume baseFor(String name, ImageRef image) {
@@ -274,15 +184,9 @@ public final class LibvirtProvider implements SandboxProvider, OrphanCollector {
     }
 
     private void createOverlay(String overlay, long capacity, BaseVolume backing) {
-        connection.call("creating overlay volume " + overlay, c -> {
-            StoragePool pool = c.storagePoolLookupByName(settings.poolName());
-            try {
-                StorageVol vol = pool.storageVolCreateXML(VolumeXml.overlay(overlay, capacity, backing.path(), backing.format()), 0);
-                vol.free();
-                return null;
-            } finally {
-                pool.free();
-            }
+        connection.withPool("creating overlay volume " + overlay, settings.poolName(), pool -> {
+            pool.storageVolCreateXML(VolumeXml.overlay(overlay, capacity, backing.path(), backing.format()), 0).free();
+            return null;
         });
     }
 
@@ -330,36 +234,25 @@ public final class LibvirtProvider implements SandboxProvider, OrphanCollector {
     /** The domain and its metadata, when it exists and belongs to this group. */
     private Optional<Owned> lookup(String name) {
         return connection.call("looking up " + name, c -> {
-            Domain d;
-            try {
-                d = c.domainLookupByName(name);
-            } catch (LibvirtException e) {
-                if (LibvirtErrors.isNotFound(e)) {
-                    return Optional.empty();
-                }
-                throw e;
+            Optional<Domain> found = LibvirtConnection.found(() -> c.domainLookupByName(name));
+            if (found.isEmpty()) {
+                return Optional.<Owned>empty();
             }
-            try {
+            return LibvirtConnection.using(found.get(), Domain::free, d -> {
                 String xml = d.getXMLDesc(0);
                 Optional<DomainMetadata> metadata = DomainXml.readMetadata(xml);
                 if (metadata.isEmpty() || !metadata.get().group().equals(owner)) {
-                    return Optional.empty();
+                    return Optional.<Owned>empty();
                 }
                 return Optional.of(new Owned(name, metadata.get(), d.getInfo().state, DomainXml.macAddress(xml).orElse(null)));
-            } finally {
-                d.free();
-            }
+            });
         });
     }
 
     private record Owned(String name, DomainMetadata metadata, DomainInfo.DomainState state, String mac) {
         Sandbox toSandbox(String internalAddress) {
-            SandboxState s = switch (state) {
-                case VIR_DOMAIN_RUNNING, VIR_DOMAIN_BLOCKED -> SandboxState.RUNNING;
-                case VIR_DOMAIN_NOSTATE -> SandboxState.CREATING;
-                case VIR_DOMAIN_PAUSED, VIR_DOMAIN_PMSUSPENDED, VIR_DOMAIN_SHUTDOWN, VIR_DOMAIN_SHUTOFF, VIR_DOMAIN_CRASHED -> SandboxState.FAILED;
-            };
-            String detail = s == SandboxState.FAILED ? "domain is " + state.name().substring("VIR_DOMAIN_".length()).toLowerCase() : null;
+            SandboxState s = DomainStates.of(state);
+            String detail = s == SandboxState.FAILED ? DomainStates.detail(state) : null;
             return new Sandbox(name, s, internalAddress, null, metadata.createdAt(), metadata.expiresAt(), metadata.labels(), detail);
         }
     }
@@ -397,7 +290,7 @@ public final class LibvirtProvider implements SandboxProvider, OrphanCollector {
         Optional<Owned> owned = lookup(id);
         List<String> failures = new ArrayList<>();
         boolean removed = false;
-        String overlay = owned.map(o -> o.metadata().overlayVolume()).orElse(id + ".qcow2");
+        String overlay = owned.map(o -> o.metadata().overlayVolume()).orElse(ArtifactNames.overlay(id));
         String bootstrapVolume = owned.map(o -> o.metadata().bootstrapVolume()).orElse(null);
         String bootstrapFile = owned.map(o -> o.metadata().bootstrapFile()).orElse(null);
         if (owned.isPresent()) {
@@ -411,9 +304,10 @@ public final class LibvirtProvider implements SandboxProvider, OrphanCollector {
         }
         // Leftovers of a half-finished create or an interrupted delete are found by their names.
         if (owned.isEmpty()) {
-            bootstrapVolume = settings.effectiveDelivery() == BootstrapDelivery.VOLUME ? id + ("ignition".equals(renderer.format()) ? ".ign" : "-cidata.iso") : null;
+            String leftover = ArtifactNames.bootstrap(id, "ignition".equals(renderer.format()));
+            bootstrapVolume = settings.effectiveDelivery() == BootstrapDelivery.VOLUME ? leftover : null;
             bootstrapFile = settings.effectiveDelivery() == BootstrapDelivery.FILE
-                    ? Path.of(settings.stateDir(), id + ("ignition".equals(renderer.format()) ? ".ign" : "-cidata.iso")).toString() : null;
+                    ? Path.of(settings.stateDir(), leftover).toString() : null;
         }
         try {
             removed |= deleteOverlayIfOurs(overlay);
@@ -442,29 +336,21 @@ public final class LibvirtProvider implements SandboxProvider, OrphanCollector {
 
     private boolean existsUnowned(String id) {
         return connection.call("looking up " + id, c -> {
-            try {
-                c.domainLookupByName(id).free();
-                return true;
-            } catch (LibvirtException e) {
-                if (LibvirtErrors.isNotFound(e)) {
-                    return false;
-                }
-                throw e;
+            Optional<Domain> found = LibvirtConnection.found(() -> c.domainLookupByName(id));
+            if (found.isPresent()) {
+                found.get().free();
             }
+            return found.isPresent();
         });
     }
 
     private boolean destroyAndUndefine(String id) {
         return connection.call("destroying and undefining " + id, c -> {
-            Domain d;
-            try {
-                d = c.domainLookupByName(id);
-            } catch (LibvirtException e) {
-                if (LibvirtErrors.isNotFound(e)) {
-                    return false;
-                }
-                throw e;
+            Optional<Domain> found = LibvirtConnection.found(() -> c.domainLookupByName(id));
+            if (found.isEmpty()) {
+                return false;
             }
+            Domain d = found.get();
             try {
                 if (d.isActive() == 1) {
                     try {
@@ -483,37 +369,24 @@ public final class LibvirtProvider implements SandboxProvider, OrphanCollector {
         });
     }
 
-    private Object undefine(String id) {
-        return destroyAndUndefine(id);
-    }
-
     /** Deletes the overlay only when its backing store is one of our bases: never a volume that merely shares the name. */
     private boolean deleteOverlayIfOurs(String overlay) {
-        return connection.call("deleting overlay " + overlay, c -> {
-            StoragePool pool = c.storagePoolLookupByName(settings.poolName());
+        return connection.withPool("deleting overlay " + overlay, settings.poolName(), pool -> {
+            Optional<StorageVol> found = LibvirtConnection.found(() -> pool.storageVolLookupByName(overlay));
+            if (found.isEmpty()) {
+                return false;
+            }
+            StorageVol vol = found.get();
             try {
-                StorageVol vol;
-                try {
-                    vol = pool.storageVolLookupByName(overlay);
-                } catch (LibvirtException e) {
-                    if (LibvirtErrors.isNotFound(e)) {
-                        return false;
-                    }
-                    throw e;
+                boolean backed = Xml.path(Xml.parse(vol.getXMLDesc(0)).getDocumentElement(), "backingStore", "path").isPresent();
+                if (!backed) {
+                    LOG.warn("volume {} has no backing store, so it is not an overlay sandboxer made; left alone", overlay);
+                    return false;
                 }
-                try {
-                    boolean backed = Xml.path(Xml.parse(vol.getXMLDesc(0)).getDocumentElement(), "backingStore", "path").isPresent();
-                    if (!backed) {
-                        LOG.warn("volume {} has no backing store, so it is not an overlay sandboxer made; left alone", overlay);
-                        return false;
-                    }
-                    vol.delete(0);
-                    return true;
-                } finally {
-                    vol.free();
-                }
+                vol.delete(0);
+                return true;
             } finally {
-                pool.free();
+                vol.free();
             }
         });
     }
@@ -521,19 +394,13 @@ public final class LibvirtProvider implements SandboxProvider, OrphanCollector {
     @Override
     public ConnectInfo connectInfo(String id) {
         Owned owned = lookup(id).orElseThrow(() -> new SandboxNotFoundException(id));
-        if (owned.state() != DomainInfo.DomainState.VIR_DOMAIN_RUNNING && owned.state() != DomainInfo.DomainState.VIR_DOMAIN_BLOCKED) {
+        if (!DomainStates.isRunning(owned.state())) {
             throw new SandboxException(id + " is not running (" + owned.toSandbox(null).detail() + ")",
                     owned.state() == DomainInfo.DomainState.VIR_DOMAIN_NOSTATE);
         }
         List<String> why = new ArrayList<>();
-        String address = connection.call("finding the address of " + id, c -> {
-            Domain d = c.domainLookupByName(id);
-            try {
-                return AddressFinder.find(d, owned.mac(), settings.addressSource(), why).orElse(null);
-            } finally {
-                d.free();
-            }
-        });
+        String address = connection.withDomain("finding the address of " + id, id,
+                d -> AddressFinder.find(d, owned.mac(), settings.addressSource(), why).orElse(null));
         if (address == null) {
             throw new SandboxException(id + " has no IP address yet (" + String.join(", ", why) + ")", true);
         }
@@ -551,8 +418,8 @@ public final class LibvirtProvider implements SandboxProvider, OrphanCollector {
      */
     @Override
     public GarbageReport collectOrphans(GarbageQuery query) {
-        java.util.Set<String> domains = new java.util.HashSet<>(connection.call("listing domains", c -> {
-            java.util.List<String> names = new ArrayList<>(List.of(c.listDefinedDomains()));
+        Set<String> domains = new HashSet<>(connection.call("listing domains", c -> {
+            List<String> names = new ArrayList<>(List.of(c.listDefinedDomains()));
             for (int id : c.listDomains()) {
                 Domain d = c.domainLookupByID(id);
                 names.add(d.getName());
@@ -560,28 +427,23 @@ public final class LibvirtProvider implements SandboxProvider, OrphanCollector {
             }
             return names;
         }));
-        java.util.Set<String> prefixes = new java.util.TreeSet<>(query.namePrefixes());
+        Set<String> prefixes = new TreeSet<>(query.namePrefixes());
         prefixes.add(group.prefix() + "-");
-        java.util.function.Predicate<String> ours = id -> prefixes.stream().anyMatch(id::startsWith) && !domains.contains(id);
+        Predicate<String> ours = id -> prefixes.stream().anyMatch(id::startsWith) && !domains.contains(id);
         Instant youngest = clock.instant().minus(query.orphanGrace());
-        java.util.Map<String, String> failures = new java.util.LinkedHashMap<>();
-        java.util.Map<String, Instant> orphanAges = new java.util.TreeMap<>();
+        Map<String, String> failures = new LinkedHashMap<>();
+        Map<String, Instant> orphanAges = new TreeMap<>();
         // Per sandbox id, when its newest volume changed (MAX when the pool cannot say: spared under a grace).
-        orphanAges.putAll(connection.call("listing volumes", c -> {
-            StoragePool pool = c.storagePoolLookupByName(settings.poolName());
-            try {
-                java.util.Map<String, Instant> changed = new java.util.HashMap<>();
-                for (String name : pool.listVolumes()) {
-                    String id = name.replaceFirst("(\\.qcow2|\\.ign|-cidata\\.iso)$", "");
-                    if (!id.equals(name) && ours.test(id)) {
-                        Instant at = query.orphanGrace().isZero() ? Instant.EPOCH : VolumeXml.changedAt(pool, name);
-                        changed.merge(id, at == null ? Instant.MAX : at, LibvirtProvider::later);
-                    }
+        orphanAges.putAll(connection.withPool("listing volumes", settings.poolName(), pool -> {
+            Map<String, Instant> changed = new HashMap<>();
+            for (String name : pool.listVolumes()) {
+                String id = ArtifactNames.sandboxOf(name);
+                if (id != null && ours.test(id)) {
+                    Instant at = query.orphanGrace().isZero() ? Instant.EPOCH : VolumeXml.changedAt(pool, name);
+                    changed.merge(id, at == null ? Instant.MAX : at, LibvirtProvider::later);
                 }
-                return changed;
-            } finally {
-                pool.free();
             }
+            return changed;
         }));
         for (String id : accessStore.ids()) {
             if (ours.test(id)) {

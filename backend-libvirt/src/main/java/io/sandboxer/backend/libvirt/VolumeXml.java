@@ -1,5 +1,10 @@
 package io.sandboxer.backend.libvirt;
 
+import java.time.Instant;
+import org.libvirt.LibvirtException;
+import org.libvirt.StoragePool;
+import org.libvirt.StorageVol;
+
 /** Storage volume XML: the qcow2 overlay over the base image, and raw volumes for bootstrap data. */
 final class VolumeXml {
     private VolumeXml() {
@@ -37,8 +42,8 @@ final class VolumeXml {
      * When a volume last changed, from the {@code <target><timestamps><mtime>} libvirt reports for file-backed pools
      * ({@code seconds.nanoseconds}); null where the pool type reports none.
      */
-    static java.time.Instant changedAt(org.libvirt.StoragePool pool, String name) throws org.libvirt.LibvirtException {
-        org.libvirt.StorageVol vol = pool.storageVolLookupByName(name);
+    static Instant changedAt(StoragePool pool, String name) throws LibvirtException {
+        StorageVol vol = pool.storageVolLookupByName(name);
         try {
             return changedAt(vol.getXMLDesc(0));
         } finally {
@@ -46,14 +51,14 @@ final class VolumeXml {
         }
     }
 
-    static java.time.Instant changedAt(String volumeXml) {
+    static Instant changedAt(String volumeXml) {
         return Xml.path(Xml.parse(volumeXml).getDocumentElement(), "target", "timestamps", "mtime")
                 .map(e -> e.getTextContent().strip())
                 .filter(t -> t.matches("\\d+(\\.\\d{1,9})?"))
                 .map(t -> {
                     String[] parts = t.split("\\.");
                     long nanos = parts.length == 1 ? 0 : Long.parseLong((parts[1] + "000000000").substring(0, 9));
-                    return java.time.Instant.ofEpochSecond(Long.parseLong(parts[0]), nanos);
+                    return Instant.ofEpochSecond(Long.parseLong(parts[0]), nanos);
                 })
                 .orElse(null);
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sandboxer.core.provider.SandboxException;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,7 +50,7 @@ class HostLimitsTest {
 
     @Test
     void aSandboxLargerThanTheHostIsRefusedNamingItsSize() {
-        HostLimits host = new HostLimits(16, 8192, java.util.Map.of("x86_64", Set.of("q35", "pc")));
+        HostLimits host = new HostLimits(16, 8192, Map.of("x86_64", Set.of("q35", "pc")));
         assertTrue(assertThrows(SandboxException.class, () -> host.checkSandbox("sbx-1", "x86_64", null, 17, 1024)).getMessage()
                 .contains("sbx-1 asks for 17 vCPUs; the hypervisor host allows at most 16"));
         assertTrue(assertThrows(SandboxException.class, () -> host.checkSandbox("sbx-1", "x86_64", null, 1, 9000)).getMessage()

@@ -1,13 +1,5 @@
 package io.sandboxer.backend.libvirt;
 
-import io.sandboxer.core.lifecycle.Deadline;
-import io.sandboxer.core.lifecycle.GarbageCollector;
-import io.sandboxer.core.lifecycle.ProgressListener;
-import io.sandboxer.core.lifecycle.Readiness;
-import io.sandboxer.core.model.OsFamily;
-import io.sandboxer.core.access.CredentialChoice;
-import io.sandboxer.core.access.GuestAccess;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -20,12 +12,20 @@ import static org.mockito.ArgumentMatchers.startsWith;
 import static org.mockito.Mockito.doThrow;
 import static org.mockito.Mockito.spy;
 
+import io.sandboxer.core.access.CredentialChoice;
+import io.sandboxer.core.access.GuestAccess;
 import io.sandboxer.core.bootstrap.BootstrapSpec;
 import io.sandboxer.core.bootstrap.GuestUser;
+import io.sandboxer.core.bootstrap.OsFamily;
 import io.sandboxer.core.bootstrap.UserPassword;
 import io.sandboxer.core.credentials.Secret;
+import io.sandboxer.core.lifecycle.Deadline;
+import io.sandboxer.core.lifecycle.GarbageCollector;
+import io.sandboxer.core.lifecycle.ProgressListener;
+import io.sandboxer.core.lifecycle.Readiness;
 import io.sandboxer.core.model.ConnectInfo;
 import io.sandboxer.core.model.Credential;
+import io.sandboxer.core.model.ImageRef;
 import io.sandboxer.core.model.Quantity;
 import io.sandboxer.core.model.ResourceRequirement;
 import io.sandboxer.core.model.Resources;
@@ -38,6 +38,7 @@ import io.sandboxer.core.provider.SandboxException;
 import io.sandboxer.core.provider.SandboxNotFoundException;
 import io.sandboxer.core.testing.BootstrapFixtures;
 import io.sandboxer.core.testing.Keys;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -45,8 +46,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,6 +58,7 @@ import org.libvirt.Connect;
 import org.libvirt.Domain;
 import org.libvirt.LibvirtException;
 import org.libvirt.StoragePool;
+import org.mockito.Mockito;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 
@@ -126,7 +131,7 @@ class LibvirtProviderTest {
 
     private boolean domainExists(String name) {
         return connection.call("exists", c -> List.of(c.listDefinedDomains()).contains(name)
-                || java.util.Arrays.stream(c.listDomains()).anyMatch(id -> {
+                || Arrays.stream(c.listDomains()).anyMatch(id -> {
                     try {
                         return c.domainLookupByID(id).getName().equals(name);
                     } catch (LibvirtException e) {
@@ -218,8 +223,8 @@ class LibvirtProviderTest {
         assertEquals(iso.toString(), Xml.child(cdrom, "source").orElseThrow().getAttribute("file"));
         assertEquals("ide", Xml.child(cdrom, "target").orElseThrow().getAttribute("bus"));
         byte[] bytes = Files.readAllBytes(iso);
-        assertEquals("CD001", new String(bytes, 0x8001, 5, java.nio.charset.StandardCharsets.US_ASCII), "an ISO 9660 image");
-        assertEquals("cidata", new String(bytes, 0x8028, 6, java.nio.charset.StandardCharsets.US_ASCII).toLowerCase(), "volume label cidata");
+        assertEquals("CD001", new String(bytes, 0x8001, 5, StandardCharsets.US_ASCII), "an ISO 9660 image");
+        assertEquals("cidata", new String(bytes, 0x8028, 6, StandardCharsets.US_ASCII).toLowerCase(), "volume label cidata");
         assertTrue(Xml.path(domain, "sysinfo").isEmpty(), "no fw_cfg for cloud-init");
         assertFalse(Files.exists(NoCloudSeed.workDir(dir.resolve("state"), NAME)), "the seed's parts are gone once it is built");
     }
@@ -350,7 +355,7 @@ class LibvirtProviderTest {
         assertNotNull(info.hostKey(), "the generated host key is pinned");
         String ignition = Files.readString(dir.resolve("state").resolve(NAME + ".ign"));
         String pub = info.hostKey().authorizedKeysLine() + "\n";
-        assertTrue(ignition.contains(java.util.Base64.getEncoder().encodeToString(pub.getBytes(java.nio.charset.StandardCharsets.UTF_8))),
+        assertTrue(ignition.contains(Base64.getEncoder().encodeToString(pub.getBytes(StandardCharsets.UTF_8))),
                 "the Ignition config installs the same key as /etc/ssh/ssh_host_ed25519_key.pub");
     }
 
@@ -395,11 +400,11 @@ class LibvirtProviderTest {
             return null;
         });
         assertEquals(List.of(), new GarbageCollector(provider, Clock.systemUTC()).collect(null, false).orphans(), "the Fleeting prefix alone does not match it");
-        var young = new GarbageCollector(provider, Clock.systemUTC()).collect(new GarbageQuery(null, false, java.util.Set.of("sandboxer-j"), Duration.ofMinutes(10)));
+        var young = new GarbageCollector(provider, Clock.systemUTC()).collect(new GarbageQuery(null, false, Set.of("sandboxer-j"), Duration.ofMinutes(10)));
         assertEquals(List.of(), young.orphans(), "of unknown or recent age: a prepare may be under way");
         assertTrue(volumeExists(job + ".qcow2"));
 
-        var old = new GarbageCollector(provider, Clock.systemUTC()).collect(new GarbageQuery(null, false, java.util.Set.of("sandboxer-j"), Duration.ZERO));
+        var old = new GarbageCollector(provider, Clock.systemUTC()).collect(new GarbageQuery(null, false, Set.of("sandboxer-j"), Duration.ZERO));
         assertEquals(List.of(job), old.orphans());
         assertFalse(volumeExists(job + ".qcow2"));
         assertFalse(Files.exists(dir.resolve("state").resolve(job + ".access.json")));
@@ -407,7 +412,7 @@ class LibvirtProviderTest {
 
     @Test
     void aVolumesChangeTimeIsReadFromItsTimestamps() {
-        assertEquals(java.time.Instant.ofEpochSecond(1764590000, 120000000), VolumeXml.changedAt(
+        assertEquals(Instant.ofEpochSecond(1764590000, 120000000), VolumeXml.changedAt(
                 "<volume><target><path>/p/v</path><timestamps><atime>1.0</atime><mtime>1764590000.12</mtime></timestamps></target></volume>"));
         assertNull(VolumeXml.changedAt("<volume><target><path>/dev/vg/v</path></target></volume>"), "a pool type without timestamps");
     }
@@ -463,7 +468,7 @@ class LibvirtProviderTest {
         open(TestDriver.config(dir));
         provider.create(spec(NAME));
         String thief = "sbx-thief";
-        SandboxSpec steal = SandboxSpec.builder(thief).image(new io.sandboxer.core.model.ImageRef.PoolVolume("pool", NAME + ".qcow2"))
+        SandboxSpec steal = SandboxSpec.builder(thief).image(new ImageRef.PoolVolume("pool", NAME + ".qcow2"))
                 .bootstrap(spec(thief).bootstrap()).access(spec(thief).access()).build();
         var e = assertThrows(SandboxException.class, () -> provider.create(steal));
         assertTrue(e.getMessage().contains("is an overlay of another image"), e.getMessage());
@@ -531,7 +536,7 @@ class LibvirtProviderTest {
         assertTrue(e.getMessage().contains("left something behind"), e.getMessage());
         assertFalse(domainExists(NAME), "the domain went");
         assertTrue(volumeExists(NAME + ".qcow2"), "the overlay stayed");
-        org.mockito.Mockito.reset(connection);
+        Mockito.reset(connection);
         assertTrue(provider.delete(NAME), "the retry removes what remained");
         assertNothingLeft();
         assertFalse(provider.delete(NAME));

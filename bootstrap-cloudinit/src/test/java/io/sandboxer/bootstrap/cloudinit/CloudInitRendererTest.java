@@ -15,6 +15,7 @@ import io.sandboxer.core.bootstrap.BootstrapSpec;
 import io.sandboxer.core.bootstrap.CaCertificate;
 import io.sandboxer.core.bootstrap.GuestFile;
 import io.sandboxer.core.bootstrap.GuestUser;
+import io.sandboxer.core.bootstrap.OsFamily;
 import io.sandboxer.core.bootstrap.RenderedBootstrap;
 import io.sandboxer.core.bootstrap.UserPassword;
 import io.sandboxer.core.credentials.Secret;
@@ -23,10 +24,14 @@ import io.sandboxer.core.testing.Command;
 import io.sandboxer.core.testing.Golden;
 import io.sandboxer.core.testing.Keys;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,7 +50,7 @@ class CloudInitRendererTest {
         String output = schema.stdout() + schema.stderr();
         assertEquals(0, schema.exitCode(), "cloud-init schema rejected the user-data: " + output);
         assertTrue(schema.stdout().contains("Valid cloud-config"), output);
-        assertFalse(output.toLowerCase(java.util.Locale.ROOT).contains("deprecat"), output);
+        assertFalse(output.toLowerCase(Locale.ROOT).contains("deprecat"), output);
     }
 
     private JsonNode userData(RenderedBootstrap rendered) throws IOException {
@@ -124,7 +129,7 @@ class CloudInitRendererTest {
         assertEquals("Administrators", user.get("groups").asText());
         assertEquals("sandbox-win", config.get("set_hostname").asText());
         assertTrue(user.get("lock_passwd") == null && user.get("sudo") == null, "no Linux-only keys");
-        BootstrapSpec withHash = new BootstrapSpec(io.sandboxer.core.model.OsFamily.WINDOWS, "w", List.of(
+        BootstrapSpec withHash = new BootstrapSpec(OsFamily.WINDOWS, "w", List.of(
                 new GuestUser("runner", new UserPassword.Hashed(Secret.of("$6$x")), List.of(), List.of(), null, false)),
                 List.of(), List.of(), List.of(), List.of(), false);
         var e = assertThrows(IllegalArgumentException.class, () -> renderer.render(withHash));
@@ -134,7 +139,7 @@ class CloudInitRendererTest {
     @Test
     void randomLinuxSpecsRoundTripExactly() throws IOException {
         Random random = new Random(1122);
-        List<byte[]> toValidate = new java.util.ArrayList<>();
+        List<byte[]> toValidate = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
             BootstrapSpec spec = BootstrapFixtures.randomLinux(random);
             RenderedBootstrap rendered = renderer.render(spec);
@@ -157,7 +162,7 @@ class CloudInitRendererTest {
             JsonNode unitFile = config.at("/write_files/" + expectedFiles.size());
             assertEquals(unitPath, unitFile.get("path").asText());
             assertEquals(spec.units().get(0).contents(), new String(Base64.getDecoder().decode(unitFile.get("content").asText()),
-                    java.nio.charset.StandardCharsets.UTF_8));
+                    StandardCharsets.UTF_8));
             List<String> pems = spec.caCertificates().stream().map(CaCertificate::pem).toList();
             assertEquals(pems, YAML.convertValue(config.at("/ca_certs/trusted"), List.class));
         }
@@ -170,7 +175,7 @@ class CloudInitRendererTest {
             try {
                 assertValid(bytes);
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
         });
     }
@@ -180,12 +185,12 @@ class CloudInitRendererTest {
         // Each nasty string as a plain password (Windows), a key comment and a hostname-free field.
         for (String nasty : BootstrapFixtures.nastyStrings()) {
             GuestUser user = new GuestUser("runner", new UserPassword.Plain(Secret.of(nasty)), List.of(), List.of(), null, false);
-            BootstrapSpec spec = new BootstrapSpec(io.sandboxer.core.model.OsFamily.WINDOWS, "w", List.of(user), List.of(), List.of(), List.of(),
+            BootstrapSpec spec = new BootstrapSpec(OsFamily.WINDOWS, "w", List.of(user), List.of(), List.of(), List.of(),
                     List.of(), false);
             assertEquals(nasty, userData(renderer.render(spec)).at("/users/0/passwd").asText(), "round trip of " + nasty.replace("\n", "\\n"));
         }
         Random random = new Random(7);
-        List<byte[]> toValidate = new java.util.ArrayList<>();
+        List<byte[]> toValidate = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             BootstrapSpec spec = BootstrapFixtures.randomWindows(random);
             String expected = ((UserPassword.Plain) spec.users().get(0).password()).password().reveal();

@@ -14,6 +14,7 @@ import io.sandboxer.core.bootstrap.BootstrapRenderers;
 import io.sandboxer.core.bootstrap.BootstrapSpec;
 import io.sandboxer.core.bootstrap.GuestFile;
 import io.sandboxer.core.bootstrap.GuestUser;
+import io.sandboxer.core.bootstrap.SystemdUnit;
 import io.sandboxer.core.bootstrap.UserPassword;
 import io.sandboxer.core.credentials.Secret;
 import io.sandboxer.core.testing.BootstrapFixtures;
@@ -158,7 +159,7 @@ class IgnitionRendererTest {
 
         assertThrows(IllegalArgumentException.class, () -> renderer.render(BootstrapFixtures.windows()));
 
-        var longLine = new io.sandboxer.core.bootstrap.SystemdUnit("x.service", "[Unit]\nDescription=" + "x".repeat(3000) + "\n", true);
+        var longLine = new SystemdUnit("x.service", "[Unit]\nDescription=" + "x".repeat(3000) + "\n", true);
         BootstrapSpec withUnit = new BootstrapSpec(null, "host", List.of(), List.of(), List.of(), List.of(longLine), List.of(), false);
         var unitError = assertThrows(IllegalArgumentException.class, () -> renderer.render(withUnit));
         assertTrue(unitError.getMessage().contains("line over 2048 bytes"), unitError.getMessage());

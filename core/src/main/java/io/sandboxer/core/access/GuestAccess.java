@@ -3,6 +3,7 @@ package io.sandboxer.core.access;
 import io.sandboxer.core.bootstrap.BootstrapSpec;
 import io.sandboxer.core.bootstrap.CaCertificate;
 import io.sandboxer.core.bootstrap.GuestUser;
+import io.sandboxer.core.bootstrap.OsFamily;
 import io.sandboxer.core.bootstrap.SshHostKey;
 import io.sandboxer.core.bootstrap.UserPassword;
 import io.sandboxer.core.credentials.PasswordHashAlgorithm;
@@ -13,7 +14,6 @@ import io.sandboxer.core.credentials.SshKeyGenerator;
 import io.sandboxer.core.credentials.SshPrivateKey;
 import io.sandboxer.core.model.ConnectProtocol;
 import io.sandboxer.core.model.Credential;
-import io.sandboxer.core.model.OsFamily;
 import io.sandboxer.core.model.SandboxAccess;
 import java.util.ArrayList;
 import java.util.List;
@@ -110,6 +110,18 @@ public final class GuestAccess {
                     base.hostKeys().isEmpty() ? hostKeys : base.hostKeys(),
                     base.sshPasswordAuthentication() || sshPasswordAuthentication);
         }
+    }
+
+    /**
+     * The group's CAs for a bootstrap that brings none of its own: every guest of a group trusts them, also one whose
+     * spec a library caller wrote without {@link #plan}. Backends apply this to every spec they are given.
+     */
+    public static BootstrapSpec withGroupCaCertificates(BootstrapSpec bootstrap, List<CaCertificate> groupCertificates) {
+        if (bootstrap == null || !bootstrap.caCertificates().isEmpty() || groupCertificates.isEmpty()) {
+            return bootstrap;
+        }
+        return new BootstrapSpec(bootstrap.osFamily(), bootstrap.hostname(), bootstrap.users(), groupCertificates, bootstrap.files(),
+                bootstrap.units(), bootstrap.hostKeys(), bootstrap.sshPasswordAuthentication());
     }
 
     public Plan plan(Request request) {

@@ -1,11 +1,13 @@
 package io.sandboxer.core.bootstrap;
 
+import io.sandboxer.core.discovery.ServiceLookup;
 import java.util.List;
-import java.util.ServiceLoader;
-import java.util.stream.Collectors;
 
 /** Finds {@link BootstrapRenderer}s on the class path by format name. */
 public final class BootstrapRenderers {
+    private static final ServiceLookup<BootstrapRenderer> LOOKUP = new ServiceLookup<>(BootstrapRenderer.class, BootstrapRenderer::format,
+            "bootstrap renderer for format", "add sandboxer-bootstrap-ignition or sandboxer-bootstrap-cloudinit");
+
     private BootstrapRenderers() {
     }
 
@@ -14,16 +16,10 @@ public final class BootstrapRenderers {
     }
 
     public static BootstrapRenderer byFormat(String format, ClassLoader loader) {
-        List<BootstrapRenderer> all = available(loader);
-        return all.stream()
-                .filter(r -> r.format().equals(format))
-                .findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("no bootstrap renderer for format \"" + format + "\": "
-                        + (all.isEmpty() ? "none is on the class path (add sandboxer-bootstrap-ignition or sandboxer-bootstrap-cloudinit)"
-                                : "available are " + all.stream().map(BootstrapRenderer::format).sorted().collect(Collectors.joining(", ")))));
+        return LOOKUP.byName(format, loader);
     }
 
     public static List<BootstrapRenderer> available(ClassLoader loader) {
-        return ServiceLoader.load(BootstrapRenderer.class, loader).stream().map(ServiceLoader.Provider::get).toList();
+        return LOOKUP.available(loader);
     }
 }

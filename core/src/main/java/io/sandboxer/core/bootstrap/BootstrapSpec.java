@@ -1,6 +1,5 @@
 package io.sandboxer.core.bootstrap;
 
-import io.sandboxer.core.model.OsFamily;
 import java.util.List;
 import java.util.Objects;
 

@@ -1,5 +1,6 @@
 package io.sandboxer.core.bootstrap;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -28,7 +29,7 @@ public final class GuestNames {
     public static void check(BootstrapSpec spec) {
         List<String> problems = new ArrayList<>();
         checkHostname(spec.hostname(), problems);
-        boolean windows = spec.osFamily() == io.sandboxer.core.model.OsFamily.WINDOWS;
+        boolean windows = spec.osFamily() == OsFamily.WINDOWS;
         for (GuestUser user : spec.users()) {
             Pattern rule = windows ? WINDOWS_USER : LINUX_USER;
             if (!rule.matcher(user.name()).matches()) {
@@ -62,7 +63,7 @@ public final class GuestNames {
             }
         }
         for (SystemdUnit unit : spec.units()) {
-            if (unit.contents() != null && unit.contents().lines().anyMatch(l -> l.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_UNIT_LINE)) {
+            if (unit.contents() != null && unit.contents().lines().anyMatch(l -> l.getBytes(StandardCharsets.UTF_8).length > MAX_UNIT_LINE)) {
                 problems.add("systemd unit " + unit.name() + " has a line over " + MAX_UNIT_LINE + " bytes, which Ignition and systemd refuse");
             }
             if (unit.enabled() && unit.contents() != null && unit.contents().lines().noneMatch(l -> l.strip().equals("[Install]"))) {

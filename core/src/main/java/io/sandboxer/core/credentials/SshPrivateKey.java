@@ -6,6 +6,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
+import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.util.Base64;
 import java.util.Objects;
 import net.schmizz.sshj.DefaultConfig;
@@ -133,12 +135,12 @@ public final class SshPrivateKey {
     public KeyProvider keyProvider() {
         return new KeyProvider() {
             @Override
-            public java.security.PrivateKey getPrivate() {
+            public PrivateKey getPrivate() {
                 return keyPair.getPrivate();
             }
 
             @Override
-            public java.security.PublicKey getPublic() {
+            public PublicKey getPublic() {
                 return keyPair.getPublic();
             }
 

@@ -3,6 +3,7 @@ package io.sandboxer.core.credentials;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.PublicKey;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Objects;
 import net.schmizz.sshj.common.Buffer;
@@ -87,7 +88,7 @@ public record SshPublicKey(String type, byte[] blob) {
 
     @Override
     public int hashCode() {
-        return java.util.Arrays.hashCode(blob);
+        return Arrays.hashCode(blob);
     }
 
     @Override

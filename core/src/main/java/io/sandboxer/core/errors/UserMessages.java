@@ -6,6 +6,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
+import java.util.Locale;
 
 /**
  * What a failure says to a user: its own words, never a Java class name. Both adapters end every stage or call
@@ -43,7 +44,7 @@ public final class UserMessages {
             return "not text in the expected encoding";
         }
         if (e instanceof FileSystemException fs && fs.getReason() != null) {
-            return fs.getReason().toLowerCase(java.util.Locale.ROOT);
+            return fs.getReason().toLowerCase(Locale.ROOT);
         }
         return e.getMessage() == null || e.getMessage().isBlank() ? "an I/O error" : e.getMessage();
     }

@@ -4,15 +4,19 @@ import io.sandboxer.core.group.InstanceName;
 import io.sandboxer.core.group.InstanceNamer;
 import io.sandboxer.core.group.SweepPolicy;
 import io.sandboxer.core.lifecycle.GarbageCollector;
+import io.sandboxer.core.lifecycle.Readiness;
+import io.sandboxer.core.lifecycle.SandboxLifecycle;
 import io.sandboxer.core.model.ConnectInfo;
 import io.sandboxer.core.model.Sandbox;
 import io.sandboxer.core.model.SandboxState;
 import io.sandboxer.core.provider.SandboxProvider;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -24,6 +28,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +53,7 @@ public final class Fleet implements AutoCloseable {
     private final ReadinessProbe probe;
     private final InstanceNamer namer;
     private final Clock clock;
+    private final SandboxLifecycle lifecycle;
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
     private final Semaphore createSlots;
     private final Semaphore probeSlots = new Semaphore(MAX_PARALLEL_PROBES);
@@ -60,7 +66,7 @@ public final class Fleet implements AutoCloseable {
      */
     private final Map<String, Long> deletedHere = new ConcurrentHashMap<>();
     /** Incremented around every delete and list, to tell which listings were taken after a delete finished. */
-    private final java.util.concurrent.atomic.AtomicLong sequence = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong sequence = new AtomicLong();
     private final Object capacityLock = new Object();
     private final Object updateLock = new Object();
 
@@ -79,6 +85,7 @@ public final class Fleet implements AutoCloseable {
         this.probe = Objects.requireNonNull(probe, "probe");
         this.namer = new InstanceNamer(settings.namePrefix(), clock.instant(), clock);
         this.clock = clock;
+        this.lifecycle = new SandboxLifecycle(provider, Readiness.addressOnly()); // readiness: the probe, one attempt per update
         this.createSlots = new Semaphore(settings.maxParallelCreates());
     }
 
@@ -86,7 +93,7 @@ public final class Fleet implements AutoCloseable {
         return settings;
     }
 
-    public java.time.Instant bootGeneration() {
+    public Instant bootGeneration() {
         return namer.bootGeneration();
     }
 
@@ -179,7 +186,7 @@ public final class Fleet implements AutoCloseable {
     private String createOne(InstanceName name) throws InterruptedException {
         createSlots.acquire();
         try {
-            Sandbox sandbox = provider.create(specs.specFor(name));
+            Sandbox sandbox = lifecycle.create(specs.specFor(name));
             tracked.computeIfPresent(name.format(), (id, t) -> new Tracked(Phase.ACTIVE, t.ready()));
             LOG.info("created {} ({})", sandbox.id(), sandbox.state());
             return sandbox.id();
@@ -190,7 +197,7 @@ public final class Fleet implements AutoCloseable {
 
     /** Deletes the given instances in bounded parallel; ids that are already gone count as removed. */
     public DecreaseResult decrease(Collection<String> ids) {
-        return deleteAll(List.copyOf(new java.util.LinkedHashSet<>(ids)));
+        return deleteAll(List.copyOf(new LinkedHashSet<>(ids)));
     }
 
     private DecreaseResult deleteAll(List<String> ids) {
@@ -222,10 +229,17 @@ public final class Fleet implements AutoCloseable {
         return new DecreaseResult(removed, failures);
     }
 
+    /** Starts deleting without waiting for it: an update must not take as long as a delete. */
+    private void deleteInBackground(String id) {
+        deletedHere.put(id, Long.MAX_VALUE);
+        tracked.computeIfPresent(id, (key, t) -> new Tracked(Phase.DELETING, t.ready()));
+        workers.submit(() -> deleteAll(List.of(id)));
+    }
+
     private boolean deleteOne(String id) throws InterruptedException {
         deleteSlots.acquire();
         try {
-            boolean deleted = provider.delete(id);
+            boolean deleted = lifecycle.release(id);
             LOG.info(deleted ? "deleted {}" : "{} was already gone", id);
             return deleted;
         } finally {
@@ -305,6 +319,11 @@ public final class Fleet implements AutoCloseable {
         if (t.phase() == Phase.DELETING) {
             return SandboxState.DELETING;
         }
+        if (sandbox.state() == SandboxState.FAILED && settings.deleteFailed()) {
+            LOG.warn("instance {} failed ({}); deleting it", sandbox.id(), sandbox.detail());
+            deleteInBackground(sandbox.id());
+            return SandboxState.DELETING;
+        }
         if (sandbox.state() == SandboxState.RUNNING) {
             return t.ready() ? SandboxState.RUNNING : SandboxState.CREATING;
         }
@@ -348,6 +367,22 @@ public final class Fleet implements AutoCloseable {
         } finally {
             probeSlots.release();
         }
+    }
+
+    /**
+     * Why an instance is unhealthy, or empty when it is fine: gone from the backend, failed, or being deleted. Asks the
+     * backend (cheaply, one lookup), never only this process's memory.
+     */
+    public Optional<String> healthProblem(String id) {
+        Optional<Sandbox> sandbox = provider.get(id);
+        if (sandbox.isEmpty()) {
+            return Optional.of("instance " + id + " does not exist");
+        }
+        SandboxState state = sandbox.get().state();
+        if (state == SandboxState.FAILED || state.isTerminal()) {
+            return Optional.of("instance " + id + " is unhealthy: " + sandbox.get().detail());
+        }
+        return Optional.empty();
     }
 
     /** How to reach an instance (delegates to the backend, which knows addresses and credentials). */

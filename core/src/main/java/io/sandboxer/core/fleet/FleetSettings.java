@@ -6,10 +6,11 @@ import io.sandboxer.core.group.SweepPolicy;
 import java.util.Objects;
 
 /**
- * Group-level limits: the name prefix, how many instances may exist, how many are created at once, and the
- * start-up sweep policy.
+ * Group-level limits: the name prefix, how many instances may exist, how many are created at once, the start-up
+ * sweep policy, and whether a failed instance is deleted by the Fleet itself ({@code deleteFailed}: the Fleeting
+ * runner stops tracking broken instances without deleting them) or only reported.
  */
-public record FleetSettings(String namePrefix, int maxSize, int maxParallelCreates, SweepPolicy sweepPolicy) {
+public record FleetSettings(String namePrefix, int maxSize, int maxParallelCreates, SweepPolicy sweepPolicy, boolean deleteFailed) {
     public static final int DEFAULT_PARALLEL_CREATES = GroupSettings.DEFAULT_PARALLEL_CREATES;
 
     public FleetSettings {
@@ -27,8 +28,17 @@ public record FleetSettings(String namePrefix, int maxSize, int maxParallelCreat
     }
 
     /** The Fleet's part of a group's settings; {@code max_size} must be set (the Fleeting plugin requires it). */
+    public FleetSettings(String namePrefix, int maxSize, int maxParallelCreates, SweepPolicy sweepPolicy) {
+        this(namePrefix, maxSize, maxParallelCreates, sweepPolicy, false);
+    }
+
+    /** These settings, with failed instances deleted by the Fleet and reported as deleting. */
+    public FleetSettings deletingFailed() {
+        return new FleetSettings(namePrefix, maxSize, maxParallelCreates, sweepPolicy, true);
+    }
+
     public static FleetSettings of(GroupSettings group) {
-        return new FleetSettings(group.prefix(), java.util.Objects.requireNonNull(group.maxSize(), "max_size"), group.maxParallelCreates(),
+        return new FleetSettings(group.prefix(), Objects.requireNonNull(group.maxSize(), "max_size"), group.maxParallelCreates(),
                 group.sweepPolicy());
     }
 

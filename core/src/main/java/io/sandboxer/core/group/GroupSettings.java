@@ -1,12 +1,13 @@
 package io.sandboxer.core.group;
 
 import io.sandboxer.core.bootstrap.CaCertificate;
-import io.sandboxer.core.credentials.CaCertificates;
+import io.sandboxer.core.bootstrap.CaCertificates;
 import io.sandboxer.core.credentials.PasswordHashAlgorithm;
 import io.sandboxer.core.settings.SettingsException;
 import io.sandboxer.core.settings.Validated;
 import io.sandboxer.core.settings.Validation;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -61,7 +62,7 @@ public record GroupSettings(
 
     @Override
     public void validate(Validation check) {
-        check.atMostOne(List.of("domain_prefix", "name_prefix"), java.util.Arrays.asList(domainPrefix, namePrefix))
+        check.atMostOne(List.of("domain_prefix", "name_prefix"), Arrays.asList(domainPrefix, namePrefix))
                 .atLeast("max_size", maxSize, 1)
                 .between("max_parallel_creates", maxParallelCreates, 1, MAX_PARALLEL_CREATES)
                 .notBlank("provider", provider);

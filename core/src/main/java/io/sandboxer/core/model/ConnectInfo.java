@@ -1,5 +1,6 @@
 package io.sandboxer.core.model;
 
+import io.sandboxer.core.bootstrap.OsFamily;
 import io.sandboxer.core.credentials.SshPublicKey;
 import java.util.Objects;
 import java.util.Optional;

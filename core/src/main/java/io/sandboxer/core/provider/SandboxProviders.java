@@ -1,17 +1,19 @@
 package io.sandboxer.core.provider;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sandboxer.core.discovery.ServiceLookup;
 import io.sandboxer.core.group.GroupSettings;
 import io.sandboxer.core.settings.SettingsBinder;
 import io.sandboxer.core.settings.SettingsException;
 import io.sandboxer.core.settings.Violation;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.ServiceLoader;
-import java.util.stream.Collectors;
 
 /** Finds backends on the class path by name and creates providers from JSON settings. */
 public final class SandboxProviders {
+    private static final ServiceLookup<SandboxProviderFactory<?>> LOOKUP = new ServiceLookup<>(factoryType(),
+            factory -> factory.name(), "backend named", "add sandboxer-backend-libvirt or sandboxer-backend-kubevirt");
+
     private SandboxProviders() {
     }
 
@@ -19,19 +21,17 @@ public final class SandboxProviders {
         return factory(name, SandboxProviders.class.getClassLoader());
     }
 
-    public static SandboxProviderFactory<?> factory(String name, ClassLoader loader) {
-        List<SandboxProviderFactory<?>> all = available(loader);
-        return all.stream()
-                .filter(f -> f.name().equals(name))
-                .findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("no backend named \"" + name + "\": "
-                        + (all.isEmpty() ? "none is on the class path (add sandboxer-backend-libvirt or sandboxer-backend-kubevirt)"
-                                : "available are " + all.stream().map(SandboxProviderFactory::name).sorted().collect(Collectors.joining(", ")))));
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    private static Class<SandboxProviderFactory<?>> factoryType() {
+        return (Class) SandboxProviderFactory.class; // the wildcard type has no class literal of its own
     }
 
-    @SuppressWarnings({"rawtypes", "unchecked"})
+    public static SandboxProviderFactory<?> factory(String name, ClassLoader loader) {
+        return LOOKUP.byName(name, loader);
+    }
+
     public static List<SandboxProviderFactory<?>> available(ClassLoader loader) {
-        return (List) ServiceLoader.load(SandboxProviderFactory.class, loader).stream().map(ServiceLoader.Provider::get).toList();
+        return LOOKUP.available(loader);
     }
 
     /** Binds and validates {@code settings} (all problems reported at once), then creates the provider. */

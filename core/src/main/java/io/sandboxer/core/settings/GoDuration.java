@@ -1,6 +1,7 @@
 package io.sandboxer.core.settings;
 
 import java.time.Duration;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -78,7 +79,7 @@ public final class GoDuration {
             seconds %= 60;
         }
         int millis = duration.toMillisPart();
-        out.append(millis == 0 ? Long.toString(seconds) : String.format(java.util.Locale.ROOT, "%d.%03d", seconds, millis)).append('s');
+        out.append(millis == 0 ? Long.toString(seconds) : String.format(Locale.ROOT, "%d.%03d", seconds, millis)).append('s');
         return out.toString();
     }
 }

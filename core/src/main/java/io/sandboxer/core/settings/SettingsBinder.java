@@ -3,6 +3,7 @@ package io.sandboxer.core.settings;
 import com.fasterxml.jackson.annotation.JsonAlias;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationContext;
@@ -31,8 +32,10 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -48,8 +51,8 @@ public final class SettingsBinder {
     private static final int MAX_RENDERED_LENGTH = 80;
     private static final ObjectMapper MAPPER = strictMapper();
     /** Unknown fields are shown with their value, unless the name suggests a secret (a misspelt "password"). */
-    private static final java.util.regex.Pattern SECRET_LOOKING =
-            java.util.regex.Pattern.compile("(?i)pass|secret|token|key|cred");
+    private static final Pattern SECRET_LOOKING =
+            Pattern.compile("(?i)pass|secret|token|key|cred");
 
     public <T extends Record> T bind(String json, Class<T> type, String path) {
         return bind(parse(json, path), type, path);
@@ -313,7 +316,7 @@ public final class SettingsBinder {
 
     private static String explain(Throwable e, Class<?> rawType, Type genericType) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof IllegalArgumentException && !(t instanceof com.fasterxml.jackson.core.JacksonException)
+            if (t instanceof IllegalArgumentException && !(t instanceof JacksonException)
                     && t.getMessage() != null) {
                 return t.getMessage();
             }
@@ -378,7 +381,7 @@ public final class SettingsBinder {
 
     /** The known name a misspelt one most likely meant: one sharing its first four letters, else one within a few edits. */
     private static String closest(String field, Collection<String> known) {
-        String lower = field.toLowerCase(java.util.Locale.ROOT);
+        String lower = field.toLowerCase(Locale.ROOT);
         String prefix = lower.length() >= 4 ? lower.substring(0, 4) : null;
         String best = null;
         int bestDistance = Integer.MAX_VALUE;

@@ -1,5 +1,7 @@
 package io.sandboxer.core.ssh;
 
+import java.util.Locale;
+
 /**
  * How a remote command ended: its exit status, or the signal that killed it (then {@link #exitCode()}
  * follows the shell convention 128 + signal number, e.g. 137 for KILL).
@@ -26,7 +28,7 @@ public record ExecResult(Integer exitStatus, String exitSignal) {
         }
 
         static int number(String name) {
-            return switch (name.toUpperCase(java.util.Locale.ROOT).replace("SIG", "")) {
+            return switch (name.toUpperCase(Locale.ROOT).replace("SIG", "")) {
                 case "HUP" -> 1;
                 case "INT" -> 2;
                 case "QUIT" -> 3;

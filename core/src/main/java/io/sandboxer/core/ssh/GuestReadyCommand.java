@@ -1,6 +1,6 @@
 package io.sandboxer.core.ssh;
 
-import io.sandboxer.core.model.OsFamily;
+import io.sandboxer.core.bootstrap.OsFamily;
 
 /**
  * The command whose success over SSH means a guest is ready for jobs: a login works <em>and</em> its bootstrap has

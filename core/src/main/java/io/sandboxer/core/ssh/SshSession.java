@@ -3,6 +3,7 @@ package io.sandboxer.core.ssh;
 import io.sandboxer.core.credentials.SshPublicKey;
 import io.sandboxer.core.model.Credential;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -167,8 +168,8 @@ public final class SshSession implements AutoCloseable {
 
     /** Runs {@code command} and returns its stdout as text; for short commands only. */
     public String execForText(String command) {
-        var out = new java.io.ByteArrayOutputStream();
-        var err = new java.io.ByteArrayOutputStream();
+        var out = new ByteArrayOutputStream();
+        var err = new ByteArrayOutputStream();
         ExecResult result = exec(command, out, err);
         if (!result.succeeded()) {
             throw new SshException(SshException.Kind.CHANNEL, "\"" + command + "\" on " + target + " exited with " + result.exitCode()

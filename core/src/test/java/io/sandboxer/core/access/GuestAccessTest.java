@@ -9,13 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sandboxer.core.bootstrap.BootstrapSpec;
 import io.sandboxer.core.bootstrap.CaCertificate;
+import io.sandboxer.core.bootstrap.CaCertificates;
 import io.sandboxer.core.bootstrap.GuestUser;
+import io.sandboxer.core.bootstrap.OsFamily;
 import io.sandboxer.core.bootstrap.UserPassword;
-import io.sandboxer.core.credentials.CaCertificates;
 import io.sandboxer.core.credentials.PasswordHashAlgorithm;
 import io.sandboxer.core.credentials.Secret;
 import io.sandboxer.core.model.Credential;
-import io.sandboxer.core.model.OsFamily;
 import io.sandboxer.core.testing.BootstrapFixtures;
 import io.sandboxer.core.testing.Keys;
 import java.util.List;
@@ -92,5 +92,8 @@ class GuestAccessTest {
         assertEquals(List.of(ca), merged.caCertificates());
         assertEquals(plan.hostKeys(), merged.hostKeys());
         assertEquals(List.of(ca), plan.bootstrap("h").caCertificates());
+        BootstrapSpec own = BootstrapSpec.linux("h", List.of(other));
+        assertEquals(List.of(ca), GuestAccess.withGroupCaCertificates(own, List.of(ca)).caCertificates(), "a spec without CAs gets the group's");
+        assertEquals(merged, GuestAccess.withGroupCaCertificates(merged, List.of()), "no group CAs: unchanged");
     }
 }

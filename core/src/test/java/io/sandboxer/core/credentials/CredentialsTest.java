@@ -9,10 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sandboxer.core.testing.Command;
 import io.sandboxer.core.testing.Keys;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyFactory;
+import java.security.PrivateKey;
 import java.security.Signature;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -99,7 +102,7 @@ class CredentialsTest {
 
         Path file = dir.resolve("id");
         Files.writeString(file, key.text().reveal());
-        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
         Command keygen = Command.run(null, "ssh-keygen", "-y", "-f", file.toString());
         assertEquals(0, keygen.exitCode(), keygen.stderr());
         String derived = keygen.stdout().trim();
@@ -107,10 +110,10 @@ class CredentialsTest {
         assertNotEquals(key.authorizedKeysLine(), new SshKeyGenerator().generateEd25519().authorizedKeysLine());
     }
 
-    private static java.security.PrivateKey toJdk(SshPrivateKey key) throws Exception {
-        java.security.PrivateKey k = key.keyPair().getPrivate();
+    private static PrivateKey toJdk(SshPrivateKey key) throws Exception {
+        PrivateKey k = key.keyPair().getPrivate();
         if ("Ed25519".equals(k.getAlgorithm()) || "EdDSA".equals(k.getAlgorithm()) && k.getFormat().equals("PKCS#8")) {
-            return java.security.KeyFactory.getInstance("Ed25519").generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(k.getEncoded()));
+            return KeyFactory.getInstance("Ed25519").generatePrivate(new PKCS8EncodedKeySpec(k.getEncoded()));
         }
         return k;
     }

@@ -1,12 +1,11 @@
 package io.sandboxer.core.fleet;
 
-import io.sandboxer.core.group.InstanceName;
-import io.sandboxer.core.group.SweepPolicy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sandboxer.core.group.InstanceName;
+import io.sandboxer.core.group.SweepPolicy;
 import io.sandboxer.core.model.Sandbox;
 import io.sandboxer.core.model.SandboxSpec;
 import io.sandboxer.core.model.SandboxState;
@@ -22,6 +21,7 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -147,6 +147,27 @@ class FleetTest {
         String id = fleet.increase(1).created().get(0);
         provider.setState(id, SandboxState.FAILED);
         assertEquals(SandboxState.FAILED, stateOf(fleet.update(), id));
+    }
+
+    @Test
+    void withDeleteFailedTheFleetItselfDeletesAFailedInstanceAndReportsItDeleting() {
+        Fleet fleet = fleet(FleetSettings.of(5).deletingFailed());
+        String id = fleet.increase(1).created().get(0);
+        provider.setState(id, SandboxState.FAILED);
+        assertEquals(SandboxState.DELETING, stateOf(fleet.update(), id));
+        Poll.until("the failed instance is deleted", Duration.ofSeconds(10), () -> !provider.ids().contains(id));
+        assertEquals(List.of(id), provider.deleteCalls(), "deleted once, not on every update");
+        assertEquals(0, fleet.activeCount(), "its slot is free again");
+    }
+
+    @Test
+    void heartbeatsAskTheBackend() {
+        Fleet fleet = fleet(FleetSettings.of(5));
+        String id = fleet.increase(1).created().get(0);
+        assertEquals(Optional.empty(), fleet.healthProblem(id));
+        provider.setState(id, SandboxState.FAILED);
+        assertTrue(fleet.healthProblem(id).orElseThrow().contains("is unhealthy"));
+        assertTrue(fleet.healthProblem("gitlab-runner-20200101-000000-20200101-000000-abcdef").orElseThrow().contains("does not exist"));
     }
 
     @Test

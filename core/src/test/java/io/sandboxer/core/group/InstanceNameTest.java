@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.Test;
 
 class InstanceNameTest {
@@ -59,7 +60,7 @@ class InstanceNameTest {
 
     @Test
     void namerAvoidsSuffixesAlreadyTakenInTheBackend() {
-        var fixed = new java.util.random.RandomGenerator() {
+        var fixed = new RandomGenerator() {
             int calls;
 
             @Override

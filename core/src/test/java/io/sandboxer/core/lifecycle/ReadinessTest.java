@@ -6,12 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sandboxer.core.bootstrap.OsFamily;
 import io.sandboxer.core.credentials.SshPrivateKey;
+import io.sandboxer.core.fleet.ReadinessProbe;
 import io.sandboxer.core.model.Architecture;
 import io.sandboxer.core.model.ConnectInfo;
 import io.sandboxer.core.model.ConnectProtocol;
 import io.sandboxer.core.model.Credential;
-import io.sandboxer.core.model.OsFamily;
 import io.sandboxer.core.model.Sandbox;
 import io.sandboxer.core.model.SandboxSpec;
 import io.sandboxer.core.model.SandboxState;
@@ -33,8 +34,11 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -176,7 +180,7 @@ class ReadinessTest {
         }
 
         @Override
-        public java.util.Optional<Sandbox> get(String id) {
+        public Optional<Sandbox> get(String id) {
             return inner.get(id);
         }
 
@@ -225,7 +229,7 @@ class ReadinessTest {
     /** The Fleet's one-shot use of a strategy, through its public face. */
     private static final class ReadinessProbeView {
         static boolean ready(WaitStrategy strategy, ConnectInfo info) {
-            return io.sandboxer.core.fleet.ReadinessProbe.of(strategy).isReady(info);
+            return ReadinessProbe.of(strategy).isReady(info);
         }
     }
 
@@ -256,12 +260,12 @@ class ReadinessTest {
         provider.seedOrphan("half-made");
         GarbageCollector gc = new GarbageCollector(provider, Clock.fixed(NOW, ZoneOffset.UTC));
         var dry = gc.collect(Duration.ofDays(1), true);
-        assertEquals(List.of("old", "ageless"), dry.expiredSandboxes().stream().sorted(java.util.Comparator.reverseOrder()).toList());
+        assertEquals(List.of("old", "ageless"), dry.expiredSandboxes().stream().sorted(Comparator.reverseOrder()).toList());
         assertEquals(List.of("half-made"), dry.orphans());
         assertEquals(3, provider.ids().size(), "a dry run deletes nothing");
         var real = gc.collect(null, false);
         assertEquals(List.of("old"), real.expiredSandboxes(), "without a max age only expiries count");
-        assertEquals(java.util.Set.of("young", "ageless"), provider.ids());
-        assertEquals(java.util.Set.of(), provider.orphans());
+        assertEquals(Set.of("young", "ageless"), provider.ids());
+        assertEquals(Set.of(), provider.orphans());
     }
 }

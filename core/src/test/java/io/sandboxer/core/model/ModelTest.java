@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sandboxer.core.bootstrap.OsFamily;
 import io.sandboxer.core.credentials.Secret;
 import java.math.BigDecimal;
 import org.junit.jupiter.api.Test;

@@ -2,13 +2,13 @@ package io.sandboxer.core.ssh;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.sandboxer.core.model.OsFamily;
+import io.sandboxer.core.bootstrap.OsFamily;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 /** The readiness command, run by a real /bin/sh against a stand-in {@code cloud-init} in each of its states. */
 class GuestReadyCommandTest {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sandboxer.core.bootstrap.OsFamily;
 import io.sandboxer.core.credentials.Secret;
 import io.sandboxer.core.credentials.SshKeyGenerator;
 import io.sandboxer.core.credentials.SshPrivateKey;
@@ -18,19 +19,22 @@ import io.sandboxer.core.model.Architecture;
 import io.sandboxer.core.model.ConnectInfo;
 import io.sandboxer.core.model.ConnectProtocol;
 import io.sandboxer.core.model.Credential;
-import io.sandboxer.core.model.OsFamily;
 import io.sandboxer.core.provider.SandboxException;
 import io.sandboxer.core.provider.SandboxProvider;
 import io.sandboxer.core.testing.Keys;
 import io.sandboxer.core.testing.Poll;
 import io.sandboxer.core.testing.TestSshServer;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -97,7 +101,7 @@ class SshSessionTest {
     void stdinIsFedAndClosed() {
         var out = new ByteArrayOutputStream();
         try (SshSession ssh = connect()) {
-            var script = new java.io.ByteArrayInputStream("echo from-script\nexit 3\n".getBytes(StandardCharsets.UTF_8));
+            var script = new ByteArrayInputStream("echo from-script\nexit 3\n".getBytes(StandardCharsets.UTF_8));
             ExecResult result = ssh.exec("/bin/sh", script, out, null);
             assertEquals(3, result.exitCode());
         }
@@ -179,7 +183,7 @@ class SshSessionTest {
     @Test
     void closedPortIsAConnectError() throws IOException {
         int port;
-        try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (var socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = socket.getLocalPort();
         }
         var target = new SshTarget("127.0.0.1", port, USER, new Credential.PrivateKey(clientKey), HostKeyPolicy.insecure("test"));
@@ -230,7 +234,7 @@ class SshSessionTest {
         assertEquals(server, new SshLogin(SshOptions.DEFAULT.withConnectTimeout(Duration.ofSeconds(2)), HostKeyPolicy.insecure("test"))
                 .check(null, "vm", server));
         int port;
-        try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (var socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = socket.getLocalPort();
         }
         AtomicLong attempts = new AtomicLong();
@@ -249,7 +253,7 @@ class SshSessionTest {
             }
         };
         SandboxException e = assertThrows(SandboxException.class, () -> new Readiness(List.of(counted), new Backoff(Duration.ofMillis(50),
-                Duration.ofMillis(200), 1.5)).await(null, "vm", Deadline.after(Duration.ofMillis(600), java.time.Clock.systemUTC()), ProgressListener.SILENT));
+                Duration.ofMillis(200), 1.5)).await(null, "vm", Deadline.after(Duration.ofMillis(600), Clock.systemUTC()), ProgressListener.SILENT));
         assertTrue(e.isRetryable(), "the end of a wait, not a broken sandbox");
         assertTrue(attempts.get() >= 2, "retried with backoff, attempts: " + attempts.get());
         assertTrue(e.getMessage().contains("last: "), e.getMessage());

@@ -2,14 +2,14 @@ package io.sandboxer.core.testing;
 
 import io.sandboxer.core.bootstrap.BootstrapSpec;
 import io.sandboxer.core.bootstrap.CaCertificate;
+import io.sandboxer.core.bootstrap.CaCertificates;
 import io.sandboxer.core.bootstrap.GuestFile;
 import io.sandboxer.core.bootstrap.GuestUser;
+import io.sandboxer.core.bootstrap.OsFamily;
 import io.sandboxer.core.bootstrap.SshHostKey;
 import io.sandboxer.core.bootstrap.SystemdUnit;
 import io.sandboxer.core.bootstrap.UserPassword;
-import io.sandboxer.core.credentials.CaCertificates;
 import io.sandboxer.core.credentials.Secret;
-import io.sandboxer.core.model.OsFamily;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,6 +1,7 @@
 package io.sandboxer.core.testing;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 
@@ -26,7 +27,7 @@ public record Command(int exitCode, String stdout, String stderr) {
         }
     }
 
-    private static byte[] readAll(java.io.InputStream in) {
+    private static byte[] readAll(InputStream in) {
         try {
             return in.readAllBytes();
         } catch (IOException e) {

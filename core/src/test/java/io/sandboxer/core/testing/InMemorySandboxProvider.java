@@ -1,11 +1,13 @@
 package io.sandboxer.core.testing;
 
+import io.sandboxer.core.bootstrap.OsFamily;
+import io.sandboxer.core.credentials.Secret;
 import io.sandboxer.core.model.Architecture;
 import io.sandboxer.core.model.ConnectInfo;
 import io.sandboxer.core.model.ConnectProtocol;
 import io.sandboxer.core.model.Credential;
-import io.sandboxer.core.model.OsFamily;
 import io.sandboxer.core.model.Sandbox;
+import io.sandboxer.core.model.SandboxAccess;
 import io.sandboxer.core.model.SandboxSpec;
 import io.sandboxer.core.model.SandboxState;
 import io.sandboxer.core.provider.GarbageQuery;
@@ -14,7 +16,6 @@ import io.sandboxer.core.provider.OrphanCollector;
 import io.sandboxer.core.provider.SandboxException;
 import io.sandboxer.core.provider.SandboxNotFoundException;
 import io.sandboxer.core.provider.SandboxProvider;
-import io.sandboxer.core.credentials.Secret;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -46,7 +48,7 @@ public final class InMemorySandboxProvider implements SandboxProvider, OrphanCol
         final Map<String, String> ownerGroup = new ConcurrentHashMap<>();
         final List<String> createCalls = Collections.synchronizedList(new ArrayList<>());
         final List<String> deleteCalls = Collections.synchronizedList(new ArrayList<>());
-        final Map<String, io.sandboxer.core.model.SandboxAccess> access = new ConcurrentHashMap<>();
+        final Map<String, SandboxAccess> access = new ConcurrentHashMap<>();
         /** Side resources (a volume, a bootstrap file) of sandboxes that never came to exist, by sandbox id. */
         final Set<String> orphans = ConcurrentHashMap.newKeySet();
     }
@@ -164,7 +166,7 @@ public final class InMemorySandboxProvider implements SandboxProvider, OrphanCol
     /** The orphaned side resources {@link #seedOrphan} made. */
     @Override
     public GarbageReport collectOrphans(GarbageQuery query) {
-        List<String> orphans = new ArrayList<>(new java.util.TreeSet<>(world.orphans));
+        List<String> orphans = new ArrayList<>(new TreeSet<>(world.orphans));
         boolean dryRun = query.dryRun();
         if (!dryRun) {
             world.orphans.removeAll(orphans);

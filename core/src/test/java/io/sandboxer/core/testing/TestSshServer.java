@@ -5,14 +5,16 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.PublicKey;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.sshd.common.file.virtualfs.VirtualFileSystemFactory;
-import org.apache.sshd.server.channel.ChannelSession;
+import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.apache.sshd.server.SshServer;
+import org.apache.sshd.server.channel.ChannelSession;
 import org.apache.sshd.server.keyprovider.SimpleGeneratorHostKeyProvider;
 import org.apache.sshd.server.shell.ProcessShellFactory;
 import org.apache.sshd.sftp.server.SftpSubsystemFactory;
@@ -38,10 +40,10 @@ public final class TestSshServer implements AutoCloseable {
 
     /** A server presenting {@code hostKey} on {@code port} (0 = any): a guest whose host key the bootstrap injected. */
     public static TestSshServer start(String user, String password, Path sftpRoot, KeyPair hostKey, int port) throws IOException {
-        return start(user, password, sftpRoot, org.apache.sshd.common.keyprovider.KeyPairProvider.wrap(hostKey), port);
+        return start(user, password, sftpRoot, KeyPairProvider.wrap(hostKey), port);
     }
 
-    private static TestSshServer start(String user, String password, Path sftpRoot, org.apache.sshd.common.keyprovider.KeyPairProvider keys,
+    private static TestSshServer start(String user, String password, Path sftpRoot, KeyPairProvider keys,
             int port) throws IOException {
         SshServer server = SshServer.setUpDefaultServer();
         server.setHost("127.0.0.1");
@@ -79,7 +81,7 @@ public final class TestSshServer implements AutoCloseable {
         try {
             KeyPair pair = server.getKeyPairProvider().loadKeys(null).iterator().next();
             return SshPublicKey.of(pair.getPublic());
-        } catch (IOException | java.security.GeneralSecurityException e) {
+        } catch (IOException | GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -1,6 +1,7 @@
 package io.sandboxer.it.architecture;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,8 +14,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The dependency rule of DESIGN.md, checked on the compiled main classes of every module:
- * {@code adapter-* -> core <- backend-* -(ServiceLoader)-> bootstrap-* -> core}.
+ * The layers of docs/architecture.md, checked on the compiled main classes of every module:
+ * {@code adapter-* -> core <- backend-* -(ServiceLoader)-> bootstrap-* -> core}, backends below the lifecycle and
+ * the Fleet (they implement the SPI, they do not orchestrate), and no package cycles inside core.
  */
 class ArchitectureTest {
     private static final String CORE = "io.sandboxer.core..";
@@ -37,6 +39,12 @@ class ArchitectureTest {
     static final ArchRule ADAPTERS_ARE_INDEPENDENT = noClasses().that().resideInAPackage("io.sandboxer.adapter.fleeting..")
             .should().dependOnClassesThat().resideInAPackage("io.sandboxer.adapter.customexecutor..")
             .because("the two adapters share code only through core").allowEmptyShould(true);
+
+    static final ArchRule BACKENDS_ARE_BELOW_THE_LIFECYCLE = noClasses().that().resideInAPackage(BACKENDS)
+            .should().dependOnClassesThat().resideInAnyPackage("io.sandboxer.core.fleet..", "io.sandboxer.core.lifecycle..")
+            .because("a backend implements the SPI; waiting, expiry and group management are core's, above it").allowEmptyShould(true);
+    static final ArchRule CORE_HAS_NO_PACKAGE_CYCLES = slices().matching("io.sandboxer.core.(*)..").should().beFreeOfCycles()
+            .because("each core package builds on the ones below it (docs/architecture.md, \"core packages\")");
 
     private static JavaClasses production;
 
@@ -64,6 +72,12 @@ class ArchitectureTest {
     void backendsAndRenderersStayInTheirLane() {
         BACKENDS_KNOW_NO_ADAPTER_OR_RENDERER.check(production);
         RENDERERS_KNOW_ONLY_CORE.check(production);
+    }
+
+    @Test
+    void backendsStayBelowTheLifecycleAndCoreHasNoCycles() {
+        BACKENDS_ARE_BELOW_THE_LIFECYCLE.check(production);
+        CORE_HAS_NO_PACKAGE_CYCLES.check(production);
     }
 
     /** The rule really fails on a violation (a test-only class pretending to be core). */

@@ -1,12 +1,12 @@
 package io.sandboxer.it.benchmark;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sandboxer.core.bootstrap.BootstrapSpec;
+import io.sandboxer.core.bootstrap.GuestUser;
+import io.sandboxer.core.bootstrap.OsFamily;
 import io.sandboxer.core.credentials.SshKeyGenerator;
 import io.sandboxer.core.credentials.SshPrivateKey;
-import io.sandboxer.core.bootstrap.BootstrapSpec;
 import io.sandboxer.core.model.Credential;
-import io.sandboxer.core.bootstrap.GuestUser;
-import io.sandboxer.core.model.OsFamily;
 import io.sandboxer.core.model.SandboxAccess;
 import io.sandboxer.core.model.SandboxSpec;
 import io.sandboxer.core.provider.SandboxProvider;

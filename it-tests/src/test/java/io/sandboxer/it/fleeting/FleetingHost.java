@@ -8,10 +8,12 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * it-tests' Fleeting host ({@code src/test/go/fleetingharness/host}, built with GitLab's fleeting library by
@@ -99,7 +101,7 @@ public final class FleetingHost implements AutoCloseable {
         until("kill");
         int exit = waitFor(Duration.ofMinutes(1));
         if (exit != 0) {
-            throw new AssertionError("the Fleeting host exited " + exit + "; steps: " + seen + "\n" + java.nio.file.Files.readString(log));
+            throw new AssertionError("the Fleeting host exited " + exit + "; steps: " + seen + "\n" + Files.readString(log));
         }
     }
 
@@ -121,7 +123,7 @@ public final class FleetingHost implements AutoCloseable {
         while (next() != null) {
             // drain the remaining steps into seen
         }
-        if (!process.waitFor(limit.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new AssertionError("the Fleeting host did not exit within " + limit);
         }
         return process.exitValue();

@@ -10,6 +10,7 @@ import io.sandboxer.it.libvirt.LibvirtHost;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -98,7 +99,7 @@ class HostileJobLibvirtIT {
             // 4. Escaping state_dir: a name prefix with a path, at every stage.
             for (String stage : List.of("prepare", "run", "cleanup")) {
                 RunnerEmulator traversal = attacker(dir, attackerId, attackerId);
-                List<String> args = new java.util.ArrayList<>(List.of(stage, "--config", config.toString(), "--name-prefix",
+                List<String> args = new ArrayList<>(List.of(stage, "--config", config.toString(), "--name-prefix",
                         "../../../" + dir.getFileName() + "/canary"));
                 if (stage.equals("run")) {
                     args.addAll(List.of(traversal.script("build_script", "true\n").toString(), "build_script"));

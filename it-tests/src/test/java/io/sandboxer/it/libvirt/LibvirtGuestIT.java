@@ -1,13 +1,6 @@
 package io.sandboxer.it.libvirt;
 
-import io.sandboxer.core.lifecycle.AddressAssigned;
-import io.sandboxer.core.lifecycle.Backoff;
-import io.sandboxer.core.lifecycle.Deadline;
-import io.sandboxer.core.lifecycle.ProgressListener;
-import io.sandboxer.core.lifecycle.Readiness;
-import io.sandboxer.core.lifecycle.SshLogin;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -15,17 +8,22 @@ import io.sandboxer.core.bootstrap.BootstrapRenderers;
 import io.sandboxer.core.bootstrap.BootstrapSpec;
 import io.sandboxer.core.bootstrap.GuestFile;
 import io.sandboxer.core.bootstrap.GuestUser;
+import io.sandboxer.core.bootstrap.OsFamily;
 import io.sandboxer.core.bootstrap.SshHostKey;
 import io.sandboxer.core.bootstrap.UserPassword;
-import io.sandboxer.core.credentials.CaCertificates;
 import io.sandboxer.core.credentials.PasswordHashAlgorithm;
 import io.sandboxer.core.credentials.PasswordHasher;
 import io.sandboxer.core.credentials.RandomPasswords;
 import io.sandboxer.core.credentials.SshKeyGenerator;
 import io.sandboxer.core.credentials.SshPrivateKey;
+import io.sandboxer.core.lifecycle.AddressAssigned;
+import io.sandboxer.core.lifecycle.Backoff;
+import io.sandboxer.core.lifecycle.Deadline;
+import io.sandboxer.core.lifecycle.ProgressListener;
+import io.sandboxer.core.lifecycle.Readiness;
+import io.sandboxer.core.lifecycle.SshLogin;
 import io.sandboxer.core.model.ConnectInfo;
 import io.sandboxer.core.model.Credential;
-import io.sandboxer.core.model.OsFamily;
 import io.sandboxer.core.model.SandboxAccess;
 import io.sandboxer.core.model.SandboxSpec;
 import io.sandboxer.core.provider.SandboxProvider;
@@ -35,7 +33,7 @@ import io.sandboxer.core.ssh.SshOptions;
 import io.sandboxer.core.ssh.SshSession;
 import io.sandboxer.core.ssh.SshTarget;
 import io.sandboxer.core.testing.TestResources;
-import java.nio.charset.StandardCharsets;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -45,6 +43,7 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -62,7 +61,7 @@ class LibvirtGuestIT {
     private static Path state;
 
     @BeforeAll
-    static void prepareHost() throws java.io.IOException {
+    static void prepareHost() throws IOException {
         host = LibvirtHost.prepare();
         state = Files.createDirectories(Path.of("/var/lib/sandboxer/it-state"));
     }
@@ -120,7 +119,7 @@ class LibvirtGuestIT {
         }
         Guest a = guest("sbx-it-ci-" + suffix, cloudInit, "tester");
         Guest b = guest("sbx-it-ign-" + suffix, ignition, "core");
-        var both = java.util.concurrent.Executors.newFixedThreadPool(2); // the common pool has one thread on two cores
+        var both = Executors.newFixedThreadPool(2); // the common pool has one thread on two cores
         try {
             CompletableFuture<Void> cloudInitChecks = CompletableFuture.runAsync(() -> checkCloudInitGuest(a), both);
             CompletableFuture<Void> ignitionChecks = CompletableFuture.runAsync(() -> checkIgnitionGuest(b), both);

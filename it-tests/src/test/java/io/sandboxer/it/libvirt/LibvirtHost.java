@@ -1,10 +1,15 @@
 package io.sandboxer.it.libvirt;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 
 /**
  * The real hypervisor for end-to-end tests: builds (or reuses from its cache) the Debian guest image with
@@ -31,8 +36,8 @@ public record LibvirtHost(String uri, String network, String pool, Path poolDir,
      * The libvirt settings (the Fleeting {@code plugin_config} schema) of a small sandbox on this host: 1 vCPU,
      * 1 GiB, direct kernel boot with {@code extraCmdline}, KVM when usable, else TCG.
      */
-    public com.fasterxml.jackson.databind.node.ObjectNode settings(String group, Path stateDir, String extraCmdline) {
-        var json = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
+    public ObjectNode settings(String group, Path stateDir, String extraCmdline) {
+        var json = new ObjectMapper().createObjectNode()
                 .put("uri", uri)
                 .put("pool_name", pool)
                 .put("base_volume_name", baseVolume)
@@ -54,7 +59,7 @@ public record LibvirtHost(String uri, String network, String pool, Path poolDir,
      */
     public String kernelRelease() {
         try {
-            byte[] image = java.nio.file.Files.readAllBytes(Path.of(kernel));
+            byte[] image = Files.readAllBytes(Path.of(kernel));
             int at = ((image[0x20e] & 0xff) | (image[0x20f] & 0xff) << 8) + 0x200;
             int end = at;
             while (image[end] != ' ' && image[end] != 0) {
@@ -90,10 +95,10 @@ public record LibvirtHost(String uri, String network, String pool, Path poolDir,
         waitFor("libvirtd to answer", () -> exitCode("virsh", "-c", uri, "version") == 0);
     }
 
-    private static void waitFor(String what, java.util.function.BooleanSupplier condition) {
-        java.time.Instant deadline = java.time.Instant.now().plusSeconds(60);
+    private static void waitFor(String what, BooleanSupplier condition) {
+        Instant deadline = Instant.now().plusSeconds(60);
         while (!condition.getAsBoolean()) {
-            if (java.time.Instant.now().isAfter(deadline)) {
+            if (Instant.now().isAfter(deadline)) {
                 throw new IllegalStateException("timed out waiting for " + what);
             }
             try {

@@ -3,6 +3,7 @@ package io.sandboxer.adapter.fleeting.logging;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import org.slf4j.Marker;
 import org.slf4j.event.Level;
@@ -89,7 +90,7 @@ final class HclogLogger extends AbstractLogger {
             fields.put("error", String.valueOf(throwable.getMessage()));
             fields.put("error_type", throwable.getClass().getName());
         }
-        String line = HclogFormat.line(level.name().toLowerCase(java.util.Locale.ROOT), message, Instant.now(), module, fields);
+        String line = HclogFormat.line(level.name().toLowerCase(Locale.ROOT), message, Instant.now(), module, fields);
         synchronized (out) {
             out.println(line);
             out.flush();

@@ -1,10 +1,9 @@
-package io.sandboxer.core.credentials;
+package io.sandboxer.core.bootstrap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.sandboxer.core.bootstrap.CaCertificate;
 import io.sandboxer.core.testing.TestResources;
 import java.io.IOException;
 import java.nio.file.Files;

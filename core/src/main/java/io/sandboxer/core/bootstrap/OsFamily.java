@@ -1,4 +1,4 @@
-package io.sandboxer.core.model;
+package io.sandboxer.core.bootstrap;
 
 import com.fasterxml.jackson.annotation.JsonValue;
 

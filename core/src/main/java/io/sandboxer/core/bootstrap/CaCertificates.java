@@ -1,6 +1,5 @@
-package io.sandboxer.core.credentials;
+package io.sandboxer.core.bootstrap;
 
-import io.sandboxer.core.bootstrap.CaCertificate;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
