@@ -130,12 +130,12 @@ final class PrepareCommand implements Callable<Integer> {
     private CredentialChoice credential(Optional<Secret> fixedPassword) {
         if (sshPrivateKeyFile != null) {
             try {
-                return new CredentialChoice.GivenKey(SshPrivateKey.load(sshPrivateKeyFile, null));
+                return CredentialChoice.key(SshPrivateKey.load(sshPrivateKeyFile, null));
             } catch (RuntimeException e) {
                 throw new StageException("--ssh-private-key-file: " + e.getMessage(), e);
             }
         }
-        return fixedPassword.<CredentialChoice>map(CredentialChoice.GivenPassword::new).orElseGet(CredentialChoice.Generated::new);
+        return fixedPassword.map(CredentialChoice::password).orElseGet(CredentialChoice::generated);
     }
 
     private SandboxSpec spec(RunnerEnvironment env, JobIdentity identity, String name, GuestAccess.Plan access, String backend, ObjectNode settings) {

@@ -46,6 +46,6 @@ record Connector(ConnectorConfig wire, OsFamily os, ConnectProtocol protocol, in
 
     /** The runner's key (or the plugin's own) wins over a password when both are given: the runner tries the key first. */
     CredentialChoice credentialChoice() {
-        return key != null ? new CredentialChoice.GivenKey(key) : new CredentialChoice.GivenPassword(password);
+        return key != null ? CredentialChoice.key(key) : CredentialChoice.password(password);
     }
 }

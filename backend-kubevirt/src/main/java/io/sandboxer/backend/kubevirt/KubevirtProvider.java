@@ -119,7 +119,7 @@ public final class KubevirtProvider implements SandboxProvider, OrphanCollector 
             GuestAccess.Plan plan = new GuestAccess().plan(access == null
                     ? new GuestAccess.Request(settings.os(), ConnectProtocol.SSH, settings.sshPort(), settings.sshUser(), new CredentialChoice.Generated(),
                             caCertificates, group.passwordHash())
-                    : new GuestAccess.Request(access.os(), access.protocol(), access.port(), access.user(), given(access.credential()), caCertificates,
+                    : new GuestAccess.Request(access.os(), access.protocol(), access.port(), access.user(), new CredentialChoice.Given(access.credential()), caCertificates,
                             group.passwordHash()));
             bootstrap = bootstrap == null ? plan.bootstrap(name) : plan.applyTo(bootstrap);
             access = access == null ? plan.access() : access;
@@ -202,13 +202,6 @@ public final class KubevirtProvider implements SandboxProvider, OrphanCollector 
             return fromSpec;
         }
         return request == null && limit == null ? null : new ResourceRequirement(request, limit);
-    }
-
-    private static CredentialChoice given(Credential credential) {
-        return switch (credential) {
-            case Credential.Password p -> new CredentialChoice.GivenPassword(p.password());
-            case Credential.PrivateKey k -> new CredentialChoice.GivenKey(k.key());
-        };
     }
 
     @Override

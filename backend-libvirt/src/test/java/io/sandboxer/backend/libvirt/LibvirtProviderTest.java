@@ -348,7 +348,7 @@ class LibvirtProviderTest {
     @Test
     void theHostKeyGuestAccessMintsIsInstalledAndPinned() throws Exception {
         open(TestDriver.config(dir));
-        var access = new GuestAccess().plan(GuestAccess.Request.ssh(OsFamily.LINUX, "core", 22, new CredentialChoice.GivenKey(Keys.load("openssh_ed25519"))));
+        var access = new GuestAccess().plan(GuestAccess.Request.ssh(OsFamily.LINUX, "core", 22, CredentialChoice.key(Keys.load("openssh_ed25519"))));
         provider.create(SandboxSpec.builder(NAME).bootstrap(access.bootstrap(NAME)).access(access.access()).build());
         ConnectInfo info = provider.connectInfo(NAME);
         assertEquals(access.access().hostKey(), info.hostKey(), "the key GuestAccess minted is the one pinned");

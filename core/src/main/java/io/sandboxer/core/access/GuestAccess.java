@@ -126,8 +126,7 @@ public final class GuestAccess {
 
     public Plan plan(Request request) {
         Credential credential = switch (request.credential()) {
-            case CredentialChoice.GivenKey given -> new Credential.PrivateKey(given.key());
-            case CredentialChoice.GivenPassword given -> new Credential.Password(given.password());
+            case CredentialChoice.Given given -> given.credential();
             case CredentialChoice.Generated generated -> request.os() == OsFamily.WINDOWS
                     ? new Credential.Password(passwords.next()) : new Credential.PrivateKey(keys.generateEd25519());
         };

@@ -20,4 +20,25 @@ public interface WaitStrategy {
      * @param known what the previous strategy found, null before the first
      */
     ConnectInfo check(SandboxProvider provider, String id, ConnectInfo known);
+
+    /** One attempt of a strategy written as a lambda. */
+    @FunctionalInterface
+    interface Check {
+        ConnectInfo check(SandboxProvider provider, String id, ConnectInfo known);
+    }
+
+    /** A strategy from a description and a check: for conditions of one's own (a port, a file in the guest). */
+    static WaitStrategy named(String description, Check check) {
+        return new WaitStrategy() {
+            @Override
+            public String describe(ConnectInfo known) {
+                return description;
+            }
+
+            @Override
+            public ConnectInfo check(SandboxProvider provider, String id, ConnectInfo known) {
+                return check.check(provider, id, known);
+            }
+        };
+    }
 }

@@ -26,7 +26,7 @@ class GuestAccessTest {
 
     @Test
     void aLinuxUserGetsSudoDockerBashAndAPinnedHostKey() {
-        var plan = access.plan(GuestAccess.Request.ssh(OsFamily.LINUX, "runner", 22, new CredentialChoice.GivenKey(Keys.load("openssh_ed25519"))));
+        var plan = access.plan(GuestAccess.Request.ssh(OsFamily.LINUX, "runner", 22, CredentialChoice.key(Keys.load("openssh_ed25519"))));
         GuestUser user = plan.user();
         assertEquals(List.of("sudo", "docker"), user.groups());
         assertEquals("/bin/bash", user.shell());
@@ -42,7 +42,7 @@ class GuestAccessTest {
 
     @Test
     void theImagesOwnUserKeepsItsGroupsAndShell() {
-        var plan = access.plan(GuestAccess.Request.ssh(OsFamily.LINUX, "core", 22, new CredentialChoice.GivenKey(Keys.load("openssh_ed25519"))));
+        var plan = access.plan(GuestAccess.Request.ssh(OsFamily.LINUX, "core", 22, CredentialChoice.key(Keys.load("openssh_ed25519"))));
         assertEquals(List.of(), plan.user().groups());
         assertNull(plan.user().shell());
         assertFalse(plan.user().passwordlessSudo());
@@ -51,8 +51,8 @@ class GuestAccessTest {
     @Test
     void aGivenLinuxPasswordIsHashedWithTheChosenAlgorithmAndTurnsOnPasswordLogins() {
         Secret password = Secret.of("correct horse battery staple");
-        var sha = access.plan(GuestAccess.Request.ssh(OsFamily.LINUX, "runner", 22, new CredentialChoice.GivenPassword(password)));
-        var bcrypt = access.plan(GuestAccess.Request.ssh(OsFamily.LINUX, "runner", 22, new CredentialChoice.GivenPassword(password))
+        var sha = access.plan(GuestAccess.Request.ssh(OsFamily.LINUX, "runner", 22, CredentialChoice.password(password)));
+        var bcrypt = access.plan(GuestAccess.Request.ssh(OsFamily.LINUX, "runner", 22, CredentialChoice.password(password))
                 .withPasswordHash(PasswordHashAlgorithm.BCRYPT));
         assertTrue(((UserPassword.Hashed) sha.user().password()).cryptHash().reveal().startsWith("$6$"));
         assertTrue(((UserPassword.Hashed) bcrypt.user().password()).cryptHash().reveal().startsWith("$2"));

@@ -144,18 +144,10 @@ class ReadinessTest {
     @Test
     void aSandboxThatWillNeverBeReadyEndsTheWaitAtTheFirstAttempt() {
         AtomicInteger attempts = new AtomicInteger();
-        WaitStrategy broken = new WaitStrategy() {
-            @Override
-            public String describe(ConnectInfo known) {
-                return "anything";
-            }
-
-            @Override
-            public ConnectInfo check(SandboxProvider p, String id, ConnectInfo known) {
-                attempts.incrementAndGet();
-                throw new SandboxException(id + " failed: the guest crashed", false);
-            }
-        };
+        WaitStrategy broken = WaitStrategy.named("anything", (p, id, known) -> {
+            attempts.incrementAndGet();
+            throw new SandboxException(id + " failed: the guest crashed", false);
+        });
         SandboxException e = assertThrows(SandboxException.class, () -> new Readiness(List.of(broken), FAST)
                 .await(provider, "x", Deadline.after(Duration.ofHours(1), Clock.systemUTC()), ProgressListener.SILENT));
         assertFalse(e.isRetryable());

@@ -20,7 +20,6 @@ import io.sandboxer.core.model.ConnectInfo;
 import io.sandboxer.core.model.ConnectProtocol;
 import io.sandboxer.core.model.Credential;
 import io.sandboxer.core.provider.SandboxException;
-import io.sandboxer.core.provider.SandboxProvider;
 import io.sandboxer.core.testing.Keys;
 import io.sandboxer.core.testing.Poll;
 import io.sandboxer.core.testing.TestSshServer;
@@ -240,18 +239,11 @@ class SshSessionTest {
         AtomicLong attempts = new AtomicLong();
         ConnectInfo nobody = new ConnectInfo("vm", OsFamily.LINUX, Architecture.AMD64, ConnectProtocol.SSH, "127.0.0.1", "127.0.0.1", port, USER,
                 new Credential.PrivateKey(clientKey), null);
-        WaitStrategy counted = new WaitStrategy() {
-            @Override
-            public String describe(ConnectInfo known) {
-                return "an SSH login";
-            }
-
-            @Override
-            public ConnectInfo check(SandboxProvider provider, String id, ConnectInfo known) {
-                attempts.incrementAndGet();
-                return new SshLogin(SshOptions.DEFAULT.withConnectTimeout(Duration.ofSeconds(2)), HostKeyPolicy.insecure("test")).check(provider, id, nobody);
-            }
-        };
+        SshLogin login = new SshLogin(SshOptions.DEFAULT.withConnectTimeout(Duration.ofSeconds(2)), HostKeyPolicy.insecure("test"));
+        WaitStrategy counted = WaitStrategy.named("an SSH login", (provider, id, known) -> {
+            attempts.incrementAndGet();
+            return login.check(provider, id, nobody);
+        });
         SandboxException e = assertThrows(SandboxException.class, () -> new Readiness(List.of(counted), new Backoff(Duration.ofMillis(50),
                 Duration.ofMillis(200), 1.5)).await(null, "vm", Deadline.after(Duration.ofMillis(600), Clock.systemUTC()), ProgressListener.SILENT));
         assertTrue(e.isRetryable(), "the end of a wait, not a broken sandbox");

@@ -34,7 +34,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CustomExecutorJobBenchmark {
-    private static final Path LAUNCHER = Path.of("../adapter-custom-executor/target/sandboxer");
+    private static final Path LAUNCHER = LibvirtHost.SANDBOXER;
     private static final Path STATE = Path.of("/var/lib/sandboxer/bench-executor");
     private static final Pattern PROGRESS = Pattern.compile("^\\[sandboxer\\s+([0-9.]+)s\\] (.*)$", Pattern.MULTILINE);
     private static final String SCRIPT_TIME = "script-ns=";

@@ -34,7 +34,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * SIGTERM: each would otherwise cost another guest boot (over a minute under TCG).
  */
 class CustomExecutorLibvirtIT {
-    private static final Path LAUNCHER = Path.of("../adapter-custom-executor/target/sandboxer");
+    private static final Path LAUNCHER = LibvirtHost.SANDBOXER;
     /** Under /var/lib, which QEMU can enter (a JUnit temp dir is 0700, and the provider rightly refuses it). */
     private static final Path STATE = Path.of("/var/lib/sandboxer/it-executor");
     private static final Duration PREPARE_LIMIT = Duration.ofMinutes(15);
@@ -46,8 +46,7 @@ class CustomExecutorLibvirtIT {
 
     @BeforeAll
     static void prepareHost() {
-        host = LibvirtHost.prepare();
-        LibvirtHost.freshStateDir(STATE);
+        host = LibvirtHost.prepareWith(STATE);
     }
 
     @ParameterizedTest(name = "{0}")

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * through fw_cfg, as Flatcar would be.
  */
 class FleetingLibvirtIT {
-    private static final Path PLUGIN = Path.of("../adapter-fleeting/target/fleeting-plugin-libvirt");
+    private static final Path PLUGIN = LibvirtHost.FLEETING_PLUGIN;
     /** Under /var/lib, which QEMU can enter (a JUnit temp dir is 0700, and the provider rightly refuses it). */
     private static final Path STATE = Path.of("/var/lib/sandboxer/it-fleeting");
     private static final Duration DEADLINE = Duration.ofMinutes(15);
@@ -40,8 +40,7 @@ class FleetingLibvirtIT {
 
     @BeforeAll
     static void prepare() throws Exception {
-        host = LibvirtHost.prepare();
-        LibvirtHost.freshStateDir(STATE);
+        host = LibvirtHost.prepareWith(STATE);
         FleetingHost.peers();
     }
 

@@ -37,8 +37,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Init, called by GitLab's fleeting library, since both adapters share one validation.
  */
 class BadInputLibvirtIT {
-    private static final Path LAUNCHER = Path.of("../adapter-custom-executor/target/sandboxer");
-    private static final Path PLUGIN = Path.of("../adapter-fleeting/target/fleeting-plugin-libvirt");
+    private static final Path LAUNCHER = LibvirtHost.SANDBOXER;
+    private static final Path PLUGIN = LibvirtHost.FLEETING_PLUGIN;
     private static final Path STATE = Path.of("/var/lib/sandboxer/it-bad-input");
     private static final String GROUP = "sbx-it-bad";
     private static final String SECRET = "s3cr3t-never-shown";
@@ -50,8 +50,7 @@ class BadInputLibvirtIT {
 
     @BeforeAll
     static void prepareHost() {
-        host = LibvirtHost.prepare();
-        LibvirtHost.freshStateDir(STATE);
+        host = LibvirtHost.prepareWith(STATE);
     }
 
     @AfterEach

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * included); the real gitlab-runner cannot be built from the module proxy on this machine (see docs/security.md).
  */
 class HostileJobLibvirtIT {
-    private static final Path LAUNCHER = Path.of("../adapter-custom-executor/target/sandboxer");
+    private static final Path LAUNCHER = LibvirtHost.SANDBOXER;
     private static final Path STATE = Path.of("/var/lib/sandboxer/it-hostile");
     private static final String PREFIX = "sbx-it-hostile";
 
@@ -38,8 +38,7 @@ class HostileJobLibvirtIT {
 
     @BeforeAll
     static void prepareHost() {
-        host = LibvirtHost.prepare();
-        LibvirtHost.freshStateDir(STATE);
+        host = LibvirtHost.prepareWith(STATE);
     }
 
     @Test

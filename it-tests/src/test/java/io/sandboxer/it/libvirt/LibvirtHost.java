@@ -134,6 +134,18 @@ public record LibvirtHost(String uri, String network, String pool, Path poolDir,
         return dir;
     }
 
+    /** The built custom-executor launcher, as a runner host runs it. */
+    public static final Path SANDBOXER = Path.of("../adapter-custom-executor/target/sandboxer");
+    /** The built Fleeting plugin for libvirt. */
+    public static final Path FLEETING_PLUGIN = Path.of("../adapter-fleeting/target/fleeting-plugin-libvirt");
+
+    /** {@link #prepare()} for a test class that keeps its state in {@code stateDir}, emptied first ({@link #freshStateDir}). */
+    public static LibvirtHost prepareWith(Path stateDir) {
+        LibvirtHost host = prepare();
+        freshStateDir(stateDir);
+        return host;
+    }
+
     /** Names of everything libvirt holds that contains {@code fragment}: domains and pool volumes. */
     public String leftovers(String fragment) {
         String domains = run("virsh", "-c", uri, "list", "--all", "--name");
