@@ -26,6 +26,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -49,13 +50,8 @@ final class PrepareCommand implements Callable<Integer> {
     String sshUser;
     @Option(names = "--ssh-port", defaultValue = "22", description = "SSH port in the guest (default: ${DEFAULT-VALUE}).")
     int sshPort;
-    @Option(names = "--ssh-password", description = "A fixed password (else a fresh key per job; a random password is generated too). "
-            + "Visible in ps: prefer --ssh-password-file or the runner's environment variable SANDBOXER_SSH_PASSWORD.")
-    String sshPassword;
-    @Option(names = "--ssh-password-file", paramLabel = "FILE", description = "A file (mode 0600) holding the fixed password; one trailing newline is ignored.")
-    Path sshPasswordFile;
-    @Option(names = "--ssh-private-key-file", description = "A fixed private key (OpenSSH or PEM) instead of a fresh one per job.")
-    Path sshPrivateKeyFile;
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
+    FixedCredential fixed = new FixedCredential();
     @Option(names = "--default-image-pull-policy", description = "KubeVirt containerDisk pull policy.")
     String imagePullPolicy;
     @Option(names = "--default-image-pull-secret", description = "KubeVirt image pull secret.")
@@ -79,8 +75,10 @@ final class PrepareCommand implements Callable<Integer> {
         if (sshPort < 1 || sshPort > 65535) {
             throw new StageException("--ssh-port " + sshPort + " is not a port number: use 1 to 65535");
         }
-        Optional<Secret> fixedPassword = SshPasswordSource.resolve(sshPassword, sshPasswordFile, env);
-        if (fixedPassword.isPresent() && sshPrivateKeyFile != null) {
+        FixedCredential given = fixed == null ? new FixedCredential() : fixed;
+        Optional<Secret> fixedPassword = SshPasswordSource.resolve(given.password, given.passwordFile, env);
+        if (fixedPassword.isPresent() && given.privateKeyFile != null) {
+            // The runner's environment password is no option, so picocli's group cannot see it.
             throw new StageException("give a fixed password or --ssh-private-key-file, not both");
         }
         OsFamily os = shell.os();
@@ -102,7 +100,7 @@ final class PrepareCommand implements Callable<Integer> {
         SandboxProviders.Configured<?> configured = driver.bind(settings);
         GuestAccess.Plan access;
         try {
-            access = new GuestAccess().plan(GuestAccess.Request.ssh(os, sshUser, sshPort, credential(fixedPassword))
+            access = new GuestAccess().plan(GuestAccess.Request.ssh(os, sshUser, sshPort, credential(fixedPassword, given.privateKeyFile))
                     .withCaCertificates(configured.group().caCertificates()).withPasswordHash(configured.group().passwordHash()));
         } catch (SettingsException e) {
             throw new StageException(e.getMessage(), e);
@@ -127,10 +125,10 @@ final class PrepareCommand implements Callable<Integer> {
         }
     }
 
-    private CredentialChoice credential(Optional<Secret> fixedPassword) {
-        if (sshPrivateKeyFile != null) {
+    private static CredentialChoice credential(Optional<Secret> fixedPassword, Path privateKeyFile) {
+        if (privateKeyFile != null) {
             try {
-                return CredentialChoice.key(SshPrivateKey.load(sshPrivateKeyFile, null));
+                return CredentialChoice.key(SshPrivateKey.load(privateKeyFile, null));
             } catch (RuntimeException e) {
                 throw new StageException("--ssh-private-key-file: " + e.getMessage(), e);
             }

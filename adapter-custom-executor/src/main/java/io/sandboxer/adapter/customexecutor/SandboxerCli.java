@@ -36,7 +36,7 @@ public final class SandboxerCli {
             return env.systemFailureExitCode();
         });
         cli.setParameterExceptionHandler((e, a) -> {
-            Diagnostics.error(e.getMessage());
+            Diagnostics.error(e.getMessage().replaceFirst("^Error: ", "")); // picocli words some of its own messages so
             e.getCommandLine().usage(Diagnostics.stream());
             return env.systemFailureExitCode();
         });

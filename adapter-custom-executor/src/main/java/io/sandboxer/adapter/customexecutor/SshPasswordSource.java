@@ -23,6 +23,12 @@ final class SshPasswordSource {
     private SshPasswordSource() {
     }
 
+    /** Said whenever {@code --ssh-password} is used (by the option itself, as soon as picocli reads it). */
+    static void warnVisible() {
+        Diagnostics.warn("--ssh-password is visible to every local user (ps, /proc); "
+                + "use --ssh-password-file FILE (mode 0600) or the runner's environment variable " + ENVIRONMENT + " instead");
+    }
+
     static Optional<Secret> resolve(String flag, Path file, RunnerEnvironment env) {
         Optional<String> fromEnv = env.runner(ENVIRONMENT);
         List<String> given = new ArrayList<>();
@@ -37,8 +43,6 @@ final class SshPasswordSource {
             throw new StageException("give one SSH password source, not " + String.join(" and ", given));
         }
         if (flag != null) {
-            Diagnostics.warn("--ssh-password is visible to every local user (ps, /proc); "
-                    + "use --ssh-password-file FILE (mode 0600) or the runner's environment variable " + ENVIRONMENT + " instead");
             return Optional.of(nonEmpty(flag, "--ssh-password"));
         }
         if (file != null) {

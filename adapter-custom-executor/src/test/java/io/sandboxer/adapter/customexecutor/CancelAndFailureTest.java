@@ -132,6 +132,13 @@ class CancelAndFailureTest {
                 "--ssh-private-key-file", config.toString());
         assertEquals(2, visible.exitCode());
         assertTrue(visible.stderr().contains("warning: --ssh-password is visible to every local user"), visible.stderr());
+        RunnerEmulator.Result passwordAndKey = runner.stage("prepare", "--config", config.toString(), "--ssh-password-file", config.toString(),
+                "--ssh-private-key-file", config.toString());
+        assertEquals(2, passwordAndKey.exitCode());
+        assertTrue(passwordAndKey.stderr().contains("are mutually exclusive"), passwordAndKey.stderr());
+        RunnerEmulator.Result zeroTimeout = runner.stage("prepare", "--config", config.toString(), "--timeout", "0s");
+        assertEquals(2, zeroTimeout.exitCode());
+        assertTrue(zeroTimeout.stderr().contains("'--timeout': 0s must be positive"), zeroTimeout.stderr());
         assertEquals(0, client.secrets().inNamespace("ci").list().getItems().size(), "refused before anything was made");
     }
 
