@@ -1,17 +1,18 @@
 package io.sandboxer.adapter.customexecutor;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.sandboxer.core.model.Architecture;
 import io.sandboxer.core.model.ImageRef;
 import io.sandboxer.core.model.Quantity;
 import io.sandboxer.core.model.ResourceRequirement;
 import io.sandboxer.core.model.Resources;
+import io.sandboxer.core.provider.SandboxDefaults;
 import io.sandboxer.core.settings.GoDuration;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Option;
 
@@ -56,9 +57,9 @@ final class JobDefaults {
         return env.job("CI_JOB_IMAGE").map(i -> allowed.check(i, "CUSTOM_ENV_CI_JOB_IMAGE")).or(() -> Optional.ofNullable(image));
     }
 
-    ImageRef imageRef(RunnerEnvironment env, String backend, String libvirtPool, String settingsImage) {
-        return image(env, settingsImage).map(i -> "libvirt".equals(backend) ? (ImageRef) new ImageRef.PoolVolume(libvirtPool, i)
-                : new ImageRef.ContainerDisk(i)).orElse(null);
+    /** The job's (or the runner's default) image as the backend boots it ({@code named}: the backend's reading of a name). */
+    ImageRef imageRef(RunnerEnvironment env, String settingsImage, Function<String, ImageRef> named) {
+        return image(env, settingsImage).map(named).orElse(null);
     }
 
     /** The job's or runner's machine type, by its shape here; the backend checks it against what the host offers. */
@@ -100,8 +101,8 @@ final class JobDefaults {
     String maxStorage;
 
     /** The sizes: the runner's defaults, overridden by job variables within the runner's {@link ResourceLimits}. */
-    Resources resources(RunnerEnvironment env, JsonNode settings, String backend) {
-        ResourceLimits limits = ResourceLimits.of(maxCpu, maxMemory, maxStorage, this, settings, backend);
+    Resources resources(RunnerEnvironment env, SandboxDefaults configured) {
+        ResourceLimits limits = ResourceLimits.of(maxCpu, maxMemory, maxStorage, this, configured);
         return new Resources(
                 requirement(env, "VM_CPU_REQUEST", cpuRequest, "VM_CPU_LIMIT", cpuLimit, limits.cpu()),
                 requirement(env, "VM_MEMORY_REQUEST", memoryRequest, "VM_MEMORY_LIMIT", memoryLimit, limits.memory()),

@@ -14,6 +14,7 @@ import io.sandboxer.core.lifecycle.SandboxLifecycle;
 import io.sandboxer.core.model.ConnectInfo;
 import io.sandboxer.core.model.SandboxSpec;
 import io.sandboxer.core.provider.SandboxException;
+import io.sandboxer.core.provider.SandboxDefaults;
 import io.sandboxer.core.provider.SandboxProvider;
 import io.sandboxer.core.provider.SandboxProviders;
 import io.sandboxer.core.settings.SettingsException;
@@ -105,7 +106,7 @@ final class PrepareCommand implements Callable<Integer> {
         } catch (SettingsException e) {
             throw new StageException(e.getMessage(), e);
         }
-        SandboxSpec spec = spec(env, identity, name, access, backend, settings);
+        SandboxSpec spec = spec(env, identity, name, access, configured);
         try (SandboxProvider provider = configured.open()) {
             SandboxLifecycle lifecycle = new SandboxLifecycle(provider, Readiness.forJobs(SshOptions.DEFAULT.withConnectTimeout(dial),
                     HostKeyPolicy.insecure("the guest's host key was not injected")));
@@ -136,15 +137,15 @@ final class PrepareCommand implements Callable<Integer> {
         return fixedPassword.map(CredentialChoice::password).orElseGet(CredentialChoice::generated);
     }
 
-    private SandboxSpec spec(RunnerEnvironment env, JobIdentity identity, String name, GuestAccess.Plan access, String backend, ObjectNode settings) {
-        String pool = settings.path("pool_name").asText(null);
-        String settingsImage = settings.path("libvirt".equals(backend) ? "base_volume_name" : "image").asText(null);
+    private SandboxSpec spec(RunnerEnvironment env, JobIdentity identity, String name, GuestAccess.Plan access,
+            SandboxProviders.Configured<?> configured) {
+        SandboxDefaults backendDefaults = configured.defaults();
         try {
             return SandboxSpec.builder(name)
-                    .image(defaults.imageRef(env, backend, pool, settingsImage))
+                    .image(defaults.imageRef(env, backendDefaults.image(), configured::imageNamed))
                     .machineType(defaults.machineType(env))
                     .architecture(defaults.architecture(env))
-                    .resources(defaults.resources(env, settings, backend))
+                    .resources(defaults.resources(env, backendDefaults))
                     .ttl(defaults.ttl(env))
                     .labels(Map.of("sandboxer.io/job-id", identity.jobId()))
                     .bootstrap(access.bootstrap(name))

@@ -1,8 +1,8 @@
 package io.sandboxer.adapter.customexecutor;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.sandboxer.core.model.Quantity;
 import io.sandboxer.core.model.Resources;
+import io.sandboxer.core.provider.SandboxDefaults;
 import java.util.Optional;
 
 /**
@@ -39,34 +39,26 @@ record ResourceLimits(Limit cpu, Limit memory, Limit storage) {
     }
 
     /**
-     * Builds the limits from the flags, the job-side defaults and the backend settings ({@code settings} as JSON).
-     * The settings' own values are checked by the backend; these only bound what jobs ask for.
+     * Builds the limits from the flags, the job-side defaults and the sizes the operator's backend settings name
+     * ({@code configured}: libvirt {@code vcpu_count}..., KubeVirt {@code cpu_limit}/{@code cpu_request}..., read by the
+     * backend). The settings' own values are checked by the backend; these only bound what jobs ask for.
      */
-    static ResourceLimits of(String maxCpu, String maxMemory, String maxStorage, JobDefaults defaults, JsonNode settings, String backend) {
-        boolean libvirt = "libvirt".equals(backend);
+    static ResourceLimits of(String maxCpu, String maxMemory, String maxStorage, JobDefaults defaults, SandboxDefaults configured) {
         return new ResourceLimits(
-                limit("CPU", "cpu", maxCpu, defaults.cpuLimit, defaults.cpuRequest, settings, libvirt, "vcpu_count", "", MIN_CPU, Resources.MAX_CPU),
-                limit("memory", "memory", maxMemory, defaults.memoryLimit, defaults.memoryRequest, settings, libvirt, "memory_mib", "Mi", MIN_MEMORY,
-                        Resources.MAX_MEMORY),
+                limit("CPU", "cpu", maxCpu, defaults.cpuLimit, defaults.cpuRequest, configured.cpu(), MIN_CPU, Resources.MAX_CPU),
+                limit("memory", "memory", maxMemory, defaults.memoryLimit, defaults.memoryRequest, configured.memory(), MIN_MEMORY, Resources.MAX_MEMORY),
                 new Limit("storage", "--max-storage", first(parse("--max-storage", maxStorage, MIN_STORAGE, Resources.MAX_STORAGE),
                         parse("--default-ephemeral-storage-limit", defaults.storageLimit, MIN_STORAGE, Resources.MAX_STORAGE),
                         parse("--default-ephemeral-storage-request", defaults.storageRequest, MIN_STORAGE, Resources.MAX_STORAGE),
-                        configured(settings, libvirt, "disk_size_gib", "Gi", "ephemeral_storage")), MIN_STORAGE));
+                        Optional.ofNullable(configured.storage())), MIN_STORAGE));
     }
 
-    /** {@code --max-<flag>}, else {@code --default-<flag>-limit}, {@code --default-<flag>-request}, else the settings. */
-    private static Limit limit(String resource, String flag, String max, String defaultLimit, String defaultRequest, JsonNode settings,
-            boolean libvirt, String libvirtKey, String libvirtUnit, Quantity minimum, Quantity maximum) {
+    /** {@code --max-<flag>}, else {@code --default-<flag>-limit}, {@code --default-<flag>-request}, else the settings' size. */
+    private static Limit limit(String resource, String flag, String max, String defaultLimit, String defaultRequest, Quantity configured,
+            Quantity minimum, Quantity maximum) {
         return new Limit(resource, "--max-" + flag, first(parse("--max-" + flag, max, minimum, maximum),
                 parse("--default-" + flag + "-limit", defaultLimit, minimum, maximum),
-                parse("--default-" + flag + "-request", defaultRequest, minimum, maximum), configured(settings, libvirt, libvirtKey, libvirtUnit, flag)),
-                minimum);
-    }
-
-    /** The settings' size: libvirt's one fixed number with its unit, KubeVirt's {@code <key>_limit}, else {@code <key>_request}. */
-    private static Optional<Quantity> configured(JsonNode settings, boolean libvirt, String libvirtKey, String libvirtUnit, String kubevirtKey) {
-        return libvirt ? setting(settings, libvirtKey, libvirtUnit)
-                : first(setting(settings, kubevirtKey + "_limit", null), setting(settings, kubevirtKey + "_request", null));
+                parse("--default-" + flag + "-request", defaultRequest, minimum, maximum), Optional.ofNullable(configured)), minimum);
     }
 
     @SafeVarargs
@@ -94,18 +86,5 @@ record ResourceLimits(Limit cpu, Limit memory, Limit storage) {
             throw new StageException(flag + " \"" + value + "\" is not allowed: it must be between " + minimum + " and " + maximum);
         }
         return Optional.of(q);
-    }
-
-    /** A settings value as a quantity: a number with {@code unit} appended (libvirt), or a Kubernetes quantity text. */
-    private static Optional<Quantity> setting(JsonNode settings, String key, String unit) {
-        JsonNode value = settings.path(key);
-        if (value.isMissingNode() || value.isNull()) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(Quantity.parse(unit == null ? value.asText() : value.asText() + unit));
-        } catch (IllegalArgumentException e) {
-            return Optional.empty(); // the backend reports its own bad setting with the key's name
-        }
     }
 }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sandboxer.core.model.Quantity;
 import io.sandboxer.core.model.Resources;
+import io.sandboxer.core.provider.SandboxProviders;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -23,7 +24,16 @@ class ResourceLimitsTest {
     private static Resources resources(JobDefaults defaults, Map<String, String> jobVariables, ObjectNode settings) {
         var env = new HashMap<String, String>();
         jobVariables.forEach((k, v) -> env.put("CUSTOM_ENV_" + k, v));
-        return defaults.resources(new RunnerEnvironment(env), settings, settings.path("provider").asText());
+        return defaults.resources(new RunnerEnvironment(env), configured(settings).defaults());
+    }
+
+    /** The settings as prepare binds them; libvirt's required keys are added (they name no size). */
+    private static SandboxProviders.Configured<?> configured(ObjectNode settings) {
+        ObjectNode complete = settings.deepCopy();
+        if ("libvirt".equals(settings.path("provider").asText())) {
+            complete.put("pool_name", "default").put("base_volume_name", "base.qcow2");
+        }
+        return SandboxProviders.bind(settings.path("provider").asText(), complete, "settings");
     }
 
     private static String refusal(JobDefaults defaults, Map<String, String> jobVariables, ObjectNode settings) {

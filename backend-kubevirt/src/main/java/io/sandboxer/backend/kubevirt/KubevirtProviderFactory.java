@@ -5,6 +5,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.sandboxer.core.errors.UserMessages;
 import io.sandboxer.core.group.GroupSettings;
+import io.sandboxer.core.model.Quantity;
+import io.sandboxer.core.provider.SandboxDefaults;
 import io.sandboxer.core.provider.SandboxException;
 import io.sandboxer.core.provider.SandboxProvider;
 import io.sandboxer.core.provider.SandboxProviderFactory;
@@ -12,6 +14,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Set;
 
 /**
  * ServiceLoader entry of the KubeVirt backend ({@code kubevirt}). Connects with the kubeconfig given, the
@@ -27,6 +30,19 @@ public final class KubevirtProviderFactory implements SandboxProviderFactory<Kub
     @Override
     public Class<KubevirtSettings> settingsType() {
         return KubevirtSettings.class;
+    }
+
+    /** The containerDisk, and each size's limit, else its request, where the operator set them. */
+    @Override
+    public SandboxDefaults defaults(KubevirtSettings settings, Set<String> given) {
+        return new SandboxDefaults(settings.image(),
+                set(given, "cpu_limit", settings.cpuLimit(), "cpu_request", settings.cpuRequest()),
+                set(given, "memory_limit", settings.memoryLimit(), "memory_request", settings.memoryRequest()),
+                set(given, "ephemeral_storage_limit", settings.ephemeralStorageLimit(), "ephemeral_storage_request", settings.ephemeralStorageRequest()));
+    }
+
+    private static Quantity set(Set<String> given, String limitKey, Quantity limit, String requestKey, Quantity request) {
+        return given.contains(limitKey) ? limit : given.contains(requestKey) ? request : null;
     }
 
     @Override

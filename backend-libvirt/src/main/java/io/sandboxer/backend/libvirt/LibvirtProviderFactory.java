@@ -1,9 +1,13 @@
 package io.sandboxer.backend.libvirt;
 
 import io.sandboxer.core.group.GroupSettings;
+import io.sandboxer.core.model.ImageRef;
+import io.sandboxer.core.model.Quantity;
+import io.sandboxer.core.provider.SandboxDefaults;
 import io.sandboxer.core.provider.SandboxProvider;
 import io.sandboxer.core.provider.SandboxProviderFactory;
 import java.time.Clock;
+import java.util.Set;
 
 /** ServiceLoader entry of the libvirt backend ({@code libvirt}). */
 public final class LibvirtProviderFactory implements SandboxProviderFactory<LibvirtSettings> {
@@ -15,6 +19,21 @@ public final class LibvirtProviderFactory implements SandboxProviderFactory<Libv
     @Override
     public Class<LibvirtSettings> settingsType() {
         return LibvirtSettings.class;
+    }
+
+    /** The base volume by name, and {@code vcpu_count}, {@code memory_mib}, {@code disk_size_gib} where the operator set them. */
+    @Override
+    public SandboxDefaults defaults(LibvirtSettings settings, Set<String> given) {
+        return new SandboxDefaults(settings.baseVolumeName(),
+                given.contains("vcpu_count") ? Quantity.ofCores(settings.vcpuCount()) : null,
+                given.contains("memory_mib") ? Quantity.ofMebibytes(settings.memoryMib()) : null,
+                given.contains("disk_size_gib") && settings.diskSizeGib() != null ? Quantity.ofGibibytes(settings.diskSizeGib()) : null);
+    }
+
+    /** A job's image is a volume of that name in the settings' pool. */
+    @Override
+    public ImageRef imageNamed(LibvirtSettings settings, String name) {
+        return new ImageRef.PoolVolume(settings.poolName(), name);
     }
 
     @Override

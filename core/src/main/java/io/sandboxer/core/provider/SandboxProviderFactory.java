@@ -1,6 +1,8 @@
 package io.sandboxer.core.provider;
 
 import io.sandboxer.core.group.GroupSettings;
+import io.sandboxer.core.model.ImageRef;
+import java.util.Set;
 
 /**
  * {@link java.util.ServiceLoader} entry point of a backend. {@code S} is the backend's settings record: its own keys
@@ -13,6 +15,19 @@ public interface SandboxProviderFactory<S extends Record> {
     String name();
 
     Class<S> settingsType();
+
+    /**
+     * The image and sizes {@code settings} name for every sandbox; {@code given} are the keys the operator wrote (a size
+     * counts only when given, not when it is the record's default).
+     */
+    default SandboxDefaults defaults(S settings, Set<String> given) {
+        return SandboxDefaults.NONE;
+    }
+
+    /** A job's image, by name, as this backend boots it: a container image unless the backend says otherwise. */
+    default ImageRef imageNamed(S settings, String name) {
+        return new ImageRef.ContainerDisk(name);
+    }
 
     /**
      * Connects to the backend for the group {@code group} names (its owner label and name prefix mark and find the

@@ -3,11 +3,14 @@ package io.sandboxer.core.provider;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sandboxer.core.discovery.ServiceLookup;
 import io.sandboxer.core.group.GroupSettings;
+import io.sandboxer.core.model.ImageRef;
 import io.sandboxer.core.settings.SettingsBinder;
 import io.sandboxer.core.settings.SettingsException;
 import io.sandboxer.core.settings.Violation;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 
 /** Finds backends on the class path by name and creates providers from JSON settings. */
 public final class SandboxProviders {
@@ -58,7 +61,11 @@ public final class SandboxProviders {
         try {
             var both = new SettingsBinder().bindBoth(settings, GroupSettings.class, factory.settingsType(), path);
             if (problems.isEmpty()) {
-                return new Configured<>(factory, both.first(), both.second());
+                Set<String> given = new TreeSet<>();
+                if (settings != null) {
+                    settings.fieldNames().forEachRemaining(given::add);
+                }
+                return new Configured<>(factory, both.first(), both.second(), Set.copyOf(given));
             }
         } catch (SettingsException e) {
             problems.addAll(e.violations());
@@ -66,10 +73,20 @@ public final class SandboxProviders {
         throw new SettingsException(problems);
     }
 
-    /** Bound settings of one backend, ready to {@link #open}. */
-    public record Configured<S extends Record>(SandboxProviderFactory<S> factory, GroupSettings group, S backend) {
+    /** Bound settings of one backend, ready to {@link #open}; {@code given} are the keys the settings object had. */
+    public record Configured<S extends Record>(SandboxProviderFactory<S> factory, GroupSettings group, S backend, Set<String> given) {
         public SandboxProvider open() {
             return factory.create(backend, group);
+        }
+
+        /** The image and the explicitly set sizes, as the backend reads its own settings. */
+        public SandboxDefaults defaults() {
+            return factory.defaults(backend, given);
+        }
+
+        /** A job's image, by name, as this backend boots it. */
+        public ImageRef imageNamed(String name) {
+            return factory.imageNamed(backend, name);
         }
     }
 }
