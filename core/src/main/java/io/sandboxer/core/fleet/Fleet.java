@@ -370,16 +370,15 @@ public final class Fleet implements AutoCloseable {
     }
 
     /**
-     * Why an instance is unhealthy, or empty when it is fine: gone from the backend, failed, or being deleted. Asks the
-     * backend (cheaply, one lookup), never only this process's memory.
+     * Why an instance is unhealthy, or empty when it is fine: gone from the backend, failed or deleted. Asks the backend
+     * (cheaply, one lookup), never only this process's memory.
      */
     public Optional<String> healthProblem(String id) {
         Optional<Sandbox> sandbox = provider.get(id);
         if (sandbox.isEmpty()) {
             return Optional.of("instance " + id + " does not exist");
         }
-        SandboxState state = sandbox.get().state();
-        if (state == SandboxState.FAILED || state.isTerminal()) {
+        if (sandbox.get().state().isTerminal()) {
             return Optional.of("instance " + id + " is unhealthy: " + sandbox.get().detail());
         }
         return Optional.empty();
