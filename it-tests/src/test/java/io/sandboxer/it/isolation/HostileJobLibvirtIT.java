@@ -29,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 class HostileJobLibvirtIT {
     private static final Path LAUNCHER = LibvirtHost.SANDBOXER;
     private static final Path STATE = Path.of("/var/lib/sandboxer/it-hostile");
-    private static final String PREFIX = "sbx-it-hostile";
+    /** Per run: what an interrupted earlier run left on this host is not this run's leftover. */
+    private static final String PREFIX = String.format("sbx-it-hostile%03d", System.nanoTime() % 1000);
 
     private static LibvirtHost host;
 

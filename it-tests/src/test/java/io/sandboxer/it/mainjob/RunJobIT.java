@@ -18,18 +18,22 @@ class RunJobIT {
 
     @Test
     void theMainJobRunsAWholeJobAndLeavesNothingBehind() throws Exception {
-        Process p = new ProcessBuilder(REPO.resolve("run-job").toString()).directory(REPO.toFile()).redirectErrorStream(true).start();
+        // A job id of this test's own: a VM another (interrupted) run left on this host is not this job's leftover.
+        String jobId = Long.toString(800_000 + System.nanoTime() % 100_000);
+        ProcessBuilder run = new ProcessBuilder(REPO.resolve("run-job").toString()).directory(REPO.toFile()).redirectErrorStream(true);
+        run.environment().put("CI_JOB_ID", jobId);
+        Process p = run.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(20, TimeUnit.MINUTES), "run-job finished");
         System.out.print(out);
         assertEquals(0, p.exitValue(), out);
         for (String expected : new String[] {"==> prepare", "waiting for an IP address", "is ready: SSH login as runner works",
-                "Running on sandboxer-j", "checked out: build.sh", "kernel: Linux ", "compiled on x86_64 in /home/runner/builds/demo",
+                "Running on sandboxer-j" + jobId + "-", "checked out: build.sh", "kernel: Linux ", "compiled on x86_64 in /home/runner/builds/demo",
                 "passwordless sudo works", "after_script: removed the build directory", "==> timing per stage",
                 "run build_script", "the job succeeded; nothing is left behind"}) {
             assertTrue(out.contains(expected), "run-job's output shows: " + expected);
         }
         assertEquals("", LibvirtHost.run("virsh", "-c", "qemu:///system", "list", "--all", "--name").lines()
-                .filter(name -> name.startsWith("sandboxer-j")).reduce("", String::concat), "no job VM is left");
+                .filter(name -> name.startsWith("sandboxer-j" + jobId + "-")).reduce("", String::concat), "no job VM is left");
     }
 }
