@@ -11,6 +11,7 @@ import io.sandboxer.core.model.SandboxSpec;
 import io.sandboxer.core.model.SandboxState;
 import io.sandboxer.core.provider.SandboxException;
 import io.sandboxer.core.testing.InMemorySandboxProvider;
+import io.sandboxer.core.testing.ManualClock;
 import io.sandboxer.core.testing.Poll;
 import java.time.Clock;
 import java.time.Duration;
@@ -28,6 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -39,7 +41,7 @@ class FleetTest {
     private static final Pattern NAME = Pattern.compile("^gitlab-runner-20261122-100000-\\d{8}-\\d{6}-[0-9a-f]{6}$");
     private static final SpecFactory SPECS = name -> SandboxSpec.builder(name.format()).build();
 
-    private final Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+    private final ManualClock clock = new ManualClock(NOW);
     private final InMemorySandboxProvider provider = new InMemorySandboxProvider(new InMemorySandboxProvider.World(), "group-a", clock,
             SandboxState.RUNNING);
     private final Set<String> ready = ConcurrentHashMap.newKeySet();
@@ -113,9 +115,34 @@ class FleetTest {
         String id = fleet.increase(1).created().get(0);
         assertEquals(SandboxState.CREATING, stateOf(fleet.update(), id), "machine runs but SSH does not answer yet");
         ready.add(id);
+        clock.advance(Fleet.PROBE_BACKOFF.initial());
         assertEquals(SandboxState.RUNNING, stateOf(fleet.update(), id));
         ready.remove(id);
         assertEquals(SandboxState.RUNNING, stateOf(fleet.update(), id), "readiness is sticky once reached");
+    }
+
+    @Test
+    void aBootingInstanceIsProbedLessAndLessOftenNotOnEveryUpdate() {
+        AtomicInteger probes = new AtomicInteger();
+        Fleet fleet = new Fleet(provider, FleetSettings.of(5), SPECS, info -> probes.incrementAndGet() < 0, clock);
+        fleets.add(fleet);
+        String id = fleet.increase(1).created().get(0);
+        for (int i = 0; i < 5; i++) {
+            fleet.update(); // the runner asks often; the clock stands still
+        }
+        assertEquals(1, probes.get(), "one probe until its pause is over");
+        Duration pause = Fleet.PROBE_BACKOFF.initial();
+        for (int round = 2; round <= 6; round++) {
+            clock.advance(pause.minusMillis(1));
+            fleet.update();
+            assertEquals(round - 1, probes.get(), "not before the pause is over (round " + round + ")");
+            clock.advance(Duration.ofMillis(1));
+            fleet.update();
+            assertEquals(round, probes.get(), "once the pause is over (round " + round + ")");
+            pause = Fleet.PROBE_BACKOFF.after(pause);
+        }
+        assertEquals(Fleet.PROBE_BACKOFF.max(), pause, "the pause has grown to its cap");
+        assertEquals(SandboxState.CREATING, stateOf(fleet.update(), id));
     }
 
     @Test

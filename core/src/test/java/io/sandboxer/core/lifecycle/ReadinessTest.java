@@ -22,6 +22,7 @@ import io.sandboxer.core.ssh.HostKeyPolicy;
 import io.sandboxer.core.ssh.SshOptions;
 import io.sandboxer.core.testing.InMemorySandboxProvider;
 import io.sandboxer.core.testing.Keys;
+import io.sandboxer.core.testing.ManualClock;
 import io.sandboxer.core.testing.TestSshServer;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -31,7 +32,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -73,31 +73,6 @@ class ReadinessTest {
     }
 
     /** Moves on by {@code step} every time it is read: a wait runs out in a few attempts, without sleeping for it. */
-    private static final class SteppingClock extends Clock {
-        private Instant now = NOW;
-        private final Duration step;
-
-        SteppingClock(Duration step) {
-            this.step = step;
-        }
-
-        @Override
-        public synchronized Instant instant() {
-            now = now.plus(step);
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-    }
-
     private record Said(List<String> steps, List<String> waits) implements ProgressListener {
         Said() {
             this(new ArrayList<>(), new ArrayList<>());
@@ -133,7 +108,7 @@ class ReadinessTest {
     @Test
     void theDeadlineEndsTheWaitNamingWhatWasAwaitedAndTheLastReason() {
         provider.create(SandboxSpec.builder("slow").build());
-        Deadline deadline = Deadline.after(Duration.ofSeconds(30), new SteppingClock(Duration.ofSeconds(4)));
+        Deadline deadline = Deadline.after(Duration.ofSeconds(30), ManualClock.stepping(NOW, Duration.ofSeconds(4)));
         SandboxException e = assertThrows(SandboxException.class,
                 () -> new Readiness(List.of(new Scripted("an IP address", Integer.MAX_VALUE)), FAST).await(provider, "slow", deadline, ProgressListener.SILENT));
         assertTrue(e.isRetryable());
