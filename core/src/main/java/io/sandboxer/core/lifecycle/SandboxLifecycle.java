@@ -42,6 +42,7 @@ public final class SandboxLifecycle {
             provider.delete(spec.name());
         }
         Sandbox created = create(spec);
+        progress.created(created.id());
         ConnectInfo info = readiness.await(provider, created.id(), deadline, progress);
         return new ReadySandbox(created, info);
     }

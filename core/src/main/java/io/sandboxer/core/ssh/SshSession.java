@@ -231,6 +231,11 @@ public final class SshSession implements AutoCloseable {
         }
     }
 
+    /** Whether the connection still stands: false once cancelled, closed, or lost (the keep-alive gave up on the peer). */
+    public boolean isOpen() {
+        return !cancelled.get() && client.isConnected() && client.isAuthenticated();
+    }
+
     public boolean isCancelled() {
         return cancelled.get();
     }
