@@ -24,6 +24,9 @@ final class CleanupCommand implements Callable<Integer> {
     public Integer call() {
         RunnerEnvironment env = RunnerEnvironment.current();
         String name = JobIdentity.from(env).sandboxName(driver.prefix());
+        if (JobAgent.stop(name)) {
+            Diagnostics.say("stopped the job's connection agent");
+        }
         try (SandboxProvider provider = driver.open(driver.settings())) {
             boolean deleted = provider.delete(name);
             Diagnostics.say((deleted ? "deleted sandbox " + name : "nothing to clean up for " + name));

@@ -25,7 +25,9 @@ final class DriverConfig {
     String backend;
     @Option(names = "--namespace", defaultValue = "${env:KUBEVIRT_NAMESPACE}", description = "KubeVirt namespace (env KUBEVIRT_NAMESPACE).")
     String namespace;
-    @Option(names = "--name-prefix", defaultValue = "sandboxer",
+    static final String DEFAULT_PREFIX = "sandboxer";
+
+    @Option(names = "--name-prefix", defaultValue = DEFAULT_PREFIX,
             description = "Prefix of sandbox names: lowercase letters, digits and '-', starting with a letter, at most 29 characters (default: ${DEFAULT-VALUE}).")
     String namePrefix;
 
@@ -38,6 +40,10 @@ final class DriverConfig {
      * state_dir and a Kubernetes object, so a prefix that one stage would refuse is refused by all of them.
      */
     String prefix() {
+        return checkedPrefix(namePrefix);
+    }
+
+    static String checkedPrefix(String namePrefix) {
         if (namePrefix == null || namePrefix.length() > MAX_PREFIX_LENGTH || !PREFIX.matcher(namePrefix).matches()) {
             throw new StageException("--name-prefix \"" + namePrefix + "\" is not allowed: use lowercase letters, digits and '-', starting with a "
                     + "letter and not ending with '-', at most " + MAX_PREFIX_LENGTH + " characters");

@@ -37,6 +37,7 @@ final class GcCommand implements Callable<Integer> {
             report.expiredSandboxes().forEach(id -> System.out.println(verb + " sandbox " + id));
             report.orphans().forEach(id -> System.out.println(verb + " orphan " + id));
             report.failures().forEach((id, why) -> Diagnostics.say("could not delete " + id + ": " + why));
+            JobAgent.orphans(provider, driver.prefix() + "-j", orphanGrace, dryRun).forEach(id -> System.out.println(verb + " connection agent of " + id));
             System.out.println((dryRun ? "dry run: " : "") + report.expiredSandboxes().size() + " expired sandbox(es), " + report.orphans().size()
                     + " orphan(s)" + (report.failures().isEmpty() ? "" : ", " + report.failures().size() + " failure(s)"));
             return report.failures().isEmpty() ? 0 : RunnerEnvironment.current().systemFailureExitCode();

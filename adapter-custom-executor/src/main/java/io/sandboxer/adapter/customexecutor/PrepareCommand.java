@@ -1,6 +1,7 @@
 package io.sandboxer.adapter.customexecutor;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sandboxer.adapter.customexecutor.agent.AgentProcess;
 import io.sandboxer.core.access.CredentialChoice;
 import io.sandboxer.core.access.GuestAccess;
 import io.sandboxer.core.bootstrap.OsFamily;
@@ -38,6 +39,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "prepare", mixinStandardHelpOptions = true, description = "Create the job's sandbox and wait until SSH logins work.")
 final class PrepareCommand implements Callable<Integer> {
+    /** After the guest answered prepare's own login, the agent's (made in parallel) is at most this far behind. */
+    private static final Duration AGENT_READY_LIMIT = Duration.ofSeconds(30);
     @Mixin
     DriverConfig driver;
     @Mixin
@@ -64,6 +67,13 @@ final class PrepareCommand implements Callable<Integer> {
     Duration timeout;
     @Mixin
     SshDial sshDial;
+    @Option(names = "--connection-agent", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Keep one SSH connection for the job's run stages in a per-job agent, which makes each sub-stage "
+                    + "start in a fraction of a second (default: on; --no-connection-agent: every run stage connects itself).")
+    boolean connectionAgent;
+    @Option(names = "--agent-idle-timeout", defaultValue = "30m", converter = GoDurations.Positive.class,
+            description = "The agent stops by itself after this long without a script (default: ${DEFAULT-VALUE}).")
+    Duration agentIdleTimeout;
 
     @Override
     public Integer call() {
@@ -107,23 +117,45 @@ final class PrepareCommand implements Callable<Integer> {
             throw new StageException(e.getMessage(), e);
         }
         SandboxSpec spec = spec(env, identity, name, access, configured);
+        AgentProcess agent = null;
         try (SandboxProvider provider = configured.open()) {
             SandboxLifecycle lifecycle = new SandboxLifecycle(provider, Readiness.forJobs(SshOptions.DEFAULT.withConnectTimeout(dial),
                     HostKeyPolicy.insecure("the guest's host key was not injected")));
             Deadline deadline = Deadline.after(budget, Clock.systemUTC());
-            ProgressListener listener = ProgressListener.lines(progress::say);
+            // The agent's JVM starts and connects while the guest boots, so the job's first run stage finds it ready.
+            agent = connectionAgent ? JobAgent.start(driver, name, budget, agentIdleTimeout, dial).orElse(null) : null;
+            AgentProcess started = agent;
+            ProgressListener lines = ProgressListener.lines(progress::say);
+            ProgressListener listener = started == null ? lines : lines.alsoOnCreated(id -> started.go());
             progress.say("creating sandbox " + name + " on " + backend + (spec.image() == null ? "" : " from " + spec.image().display()));
             ReadySandbox ready = lifecycle.prepare(spec, deadline, listener);
             ConnectInfo info = ready.connectInfo();
             progress.say("sandbox " + name + " has address " + info.address() + (info.port() == 22 ? "" : " port " + info.port()));
             progress.say("sandbox " + name + " is ready: SSH login as " + info.user() + " works (" + progress.elapsed().toSeconds() + " s)");
+            if (agent != null) {
+                String notReady = agent.awaitReady(min(AGENT_READY_LIMIT, deadline.remaining()));
+                if (notReady == null) {
+                    progress.say("the job's connection agent holds the SSH connection for the run stages");
+                } else {
+                    Diagnostics.warn("the connection agent did not start (" + notReady + "); run stages connect directly");
+                }
+                agent = null; // ready, or abandoned already
+            }
             return 0;
         } catch (SandboxException | SshException e) {
             if (cancellation.isCancelled()) {
                 throw new StageException("prepare was cancelled; cleanup removes what was made", e);
             }
             throw new StageException("preparing " + name + " failed: " + e.getMessage(), e);
+        } finally {
+            if (agent != null) {
+                agent.abandon(); // prepare failed: cleanup removes the sandbox, and the agent has nothing to serve
+            }
         }
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
     }
 
     private static CredentialChoice credential(Optional<Secret> fixedPassword, Path privateKeyFile) {

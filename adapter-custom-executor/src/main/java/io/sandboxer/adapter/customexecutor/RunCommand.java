@@ -1,41 +1,38 @@
 package io.sandboxer.adapter.customexecutor;
 
-import io.sandboxer.core.bootstrap.OsFamily;
+import io.sandboxer.adapter.customexecutor.agent.RemoteScript;
 import io.sandboxer.core.lifecycle.Deadline;
 import io.sandboxer.core.lifecycle.ProgressListener;
 import io.sandboxer.core.lifecycle.Readiness;
 import io.sandboxer.core.model.ConnectInfo;
 import io.sandboxer.core.provider.SandboxException;
 import io.sandboxer.core.provider.SandboxProvider;
-import io.sandboxer.core.ssh.ExecResult;
 import io.sandboxer.core.ssh.HostKeyPolicy;
 import io.sandboxer.core.ssh.SshException;
 import io.sandboxer.core.ssh.SshOptions;
 import io.sandboxer.core.ssh.SshSession;
 import io.sandboxer.core.ssh.SshTarget;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * run_exec: runs one script of the job in the sandbox over SSH. Bash scripts stream to {@code bash} on stdin;
- * PowerShell scripts are uploaded and run with {@code pwsh -File}. Output is forwarded as it arrives; the script's
+ * run_exec: runs one script of the job in the sandbox over SSH ({@link RemoteScript}): through the job's connection
+ * agent when prepare left one, else over a connection of its own. Output is forwarded as it arrives; the script's
  * exit status goes to {@code BUILD_EXIT_CODE_FILE}; a failing script exits with the build-failure code, a
  * missing sandbox or broken SSH with the system-failure code. Every sub-stage name is accepted.
  */
 @Command(name = "run", mixinStandardHelpOptions = true, description = "Run a job script in the sandbox: run <script> <sub-stage>.")
 final class RunCommand implements Callable<Integer> {
-    private static final Pattern STAGE = Pattern.compile("^[A-Za-z0-9_.-]{1,100}$");
     @Mixin
     DriverConfig driver;
     @Parameters(index = "0", description = "The script the runner wrote.")
@@ -48,11 +45,29 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     SshDial sshDial;
 
+    @Option(names = "--connection-agent", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Run the script through the job's connection agent when prepare started one (default: on; "
+                    + "--no-connection-agent, to go with prepare's, connects directly without a warning).")
+    boolean connectionAgent;
+
     @Override
     public Integer call() throws IOException {
         RunnerEnvironment env = RunnerEnvironment.current();
         Cancellation cancellation = Cancellation.onSigterm();
-        if (!STAGE.matcher(stage).matches()) {
+        byte[] bytes = readScript(script, stage);
+        String name = JobIdentity.from(env).sandboxName(driver.prefix());
+        if (connectionAgent) {
+            Optional<Integer> viaAgent = new AgentRun(env, name, stage, cancellation).run(bytes, true);
+            if (viaAgent.isPresent()) {
+                return viaAgent.get();
+            }
+        }
+        return runDirectly(env, name, bytes, cancellation);
+    }
+
+    /** The script's bytes, after checking the sub-stage's name and that the script is a readable file. */
+    static byte[] readScript(Path script, String stage) throws IOException {
+        if (!RemoteScript.isStageName(stage)) {
             throw new StageException("sub-stage \"" + stage + "\" is not a name the runner uses");
         }
         if (!Files.isRegularFile(script) || !Files.isReadable(script)) {
@@ -60,7 +75,11 @@ final class RunCommand implements Callable<Integer> {
             throw new StageException("script " + script + (Files.isDirectory(script) ? " is a directory, not a script file"
                     : Files.exists(script) ? " is not a readable file" : " does not exist"));
         }
-        String name = JobIdentity.from(env).sandboxName(driver.prefix());
+        return Files.readAllBytes(script);
+    }
+
+    /** A connection of this stage's own: finds the sandbox's address, logs in, runs, disconnects. */
+    private int runDirectly(RunnerEnvironment env, String name, byte[] bytes, Cancellation cancellation) {
         ConnectInfo info;
         try (SandboxProvider provider = driver.open(driver.settings())) {
             if (provider.get(name).isEmpty()) {
@@ -73,22 +92,15 @@ final class RunCommand implements Callable<Integer> {
         }
         SshTarget target = SshTarget.of(info, HostKeyPolicy.insecure("the guest's host key was not injected"));
         Duration dial = sshDial.timeout;
-        String pidFile = "/tmp/sandboxer-" + name + "-" + stage + ".pid";
+        RemoteScript remote = new RemoteScript(info.os(), name, stage);
         try (SshSession ssh = SshSession.connect(target, SshOptions.DEFAULT.withConnectTimeout(dial))) {
             cancellation.whenCancelled(() -> {
                 ssh.cancel();
-                if (info.os() == OsFamily.LINUX) {
-                    killRemoteGroup(target, dial, pidFile);
+                if (remote.canStop()) {
+                    stopOverFreshConnection(target, dial, remote);
                 }
             });
-            ExecResult result = info.os() == OsFamily.WINDOWS ? runPowerShell(ssh) : runBash(ssh, pidFile);
-            int code = result.exitCode();
-            env.buildExitCodeFile().ifPresent(file -> writeExitCode(file, code));
-            if (code == 0) {
-                return 0;
-            }
-            Diagnostics.say(stage + " exited with " + code);
-            return env.buildFailureExitCode();
+            return finish(env, stage, remote.run(ssh, bytes, System.out, System.err).exitCode());
         } catch (SshException e) {
             if (e.kind() == SshException.Kind.CANCELLED || cancellation.isCancelled()) {
                 cancellation.awaitAction(Duration.ofSeconds(30));
@@ -99,33 +111,23 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private ExecResult runBash(SshSession ssh, String pidFile) throws IOException {
-        // The runner's bash scripts read nothing from stdin, so the script itself can come that way: no upload.
-        // It runs in a session of its own whose id is noted in the guest: closing an SSH channel does not stop
-        // a command without a terminal, so a cancel kills that whole process group instead. The group's leader
-        // removes the note itself when the script ends: no second command (a channel costs ~0.1 s on a slow guest).
-        String command = "exec setsid -w sh -c 'echo $$ > " + pidFile + "; bash; rc=$?; rm -f " + pidFile + "; exit $rc'";
-        try (InputStream in = Files.newInputStream(script)) {
-            return ssh.exec(command, in, System.out, System.err);
+    /** The script's exit status to BUILD_EXIT_CODE_FILE, and the stage's own exit code. */
+    static int finish(RunnerEnvironment env, String stage, int code) {
+        env.buildExitCodeFile().ifPresent(file -> writeExitCode(file, code));
+        if (code == 0) {
+            return 0;
         }
+        Diagnostics.say(stage + " exited with " + code);
+        return env.buildFailureExitCode();
     }
 
-    /** On cancel: a fresh connection sends TERM, then KILL, to the script's process group, and removes the note. */
-    private static void killRemoteGroup(SshTarget target, Duration dial, String pidFile) {
+    /** On cancel: the stage's own connection is dropped, so a fresh one stops the script's process group. */
+    private static void stopOverFreshConnection(SshTarget target, Duration dial, RemoteScript remote) {
         try (SshSession killer = SshSession.connect(target, SshOptions.DEFAULT.withConnectTimeout(dial))) {
-            // "kill -SIG -PGID", not "kill -SIG -- -PGID": dash (Debian's sh, the login shell of a user made without
-            // one) rejects "--" as an illegal number, and the group would live on (seen on a real guest).
-            killer.exec("p=$(cat " + pidFile + " 2>/dev/null) && [ -n \"$p\" ] && { kill -TERM -$p 2>/dev/null; sleep 2; "
-                    + "kill -KILL -$p 2>/dev/null; }; rm -f " + pidFile + "; true", null, null);
+            remote.stop(killer);
         } catch (SshException e) {
             Diagnostics.say("could not stop the remote script (" + e.getMessage() + "); cleanup removes the sandbox anyway");
         }
-    }
-
-    private ExecResult runPowerShell(SshSession ssh) throws IOException {
-        String remote = "sandboxer-" + stage + ".ps1";
-        ssh.upload(Files.readAllBytes(script), remote, 0600);
-        return ssh.exec("pwsh -NoProfile -NonInteractive -ExecutionPolicy Bypass -File " + remote, System.out, System.err);
     }
 
     private static void writeExitCode(String file, int code) {

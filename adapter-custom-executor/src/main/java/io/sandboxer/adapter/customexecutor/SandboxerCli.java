@@ -3,7 +3,11 @@ package io.sandboxer.adapter.customexecutor;
 import io.sandboxer.core.errors.UserMessages;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Properties;
+import java.util.function.Supplier;
 import picocli.AutoComplete;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
@@ -16,17 +20,38 @@ import picocli.CommandLine;
  */
 @Command(name = "sandboxer", mixinStandardHelpOptions = true, versionProvider = SandboxerCli.Version.class,
         description = "One fresh virtual machine per CI job: GitLab Runner custom-executor driver (libvirt or KubeVirt).",
-        subcommands = {ConfigCommand.class, PrepareCommand.class, RunCommand.class, CleanupCommand.class, GcCommand.class,
-                AutoComplete.GenerateCompletion.class})
+        commandListHeading = "%nCommands:%n")
 public final class SandboxerCli {
+    /**
+     * The subcommands, made on demand: a stage registers only its own, so picocli reflects over one command's options
+     * instead of all of them (every stage of every job starts a JVM; this is a measurable part of its start).
+     */
+    private static final Map<String, Supplier<Object>> COMMANDS = new LinkedHashMap<>();
+
+    static {
+        COMMANDS.put("config", ConfigCommand::new);
+        COMMANDS.put("prepare", PrepareCommand::new);
+        COMMANDS.put("run", RunCommand::new);
+        COMMANDS.put("cleanup", CleanupCommand::new);
+        COMMANDS.put("gc", GcCommand::new);
+        COMMANDS.put("agent", AgentCommand::new);
+        COMMANDS.put("generate-completion", () -> new AutoComplete.GenerateCompletion()); // a lambda: an AOT cache cannot hold a method reference to picocli's pre-Java-6 classes
+    }
 
     public static void main(String[] args) {
-        System.exit(execute(args));
+        OptionalInt quick = QuickStart.tryStage(args);
+        System.exit(quick.isPresent() ? quick.getAsInt() : execute(args));
     }
 
     static int execute(String... args) {
         RunnerEnvironment env = RunnerEnvironment.current();
         CommandLine cli = new CommandLine(new SandboxerCli());
+        Supplier<Object> only = args.length > 0 ? COMMANDS.get(args[0]) : null;
+        if (only != null) {
+            cli.addSubcommand(args[0], only.get());
+        } else { // help, a version request or a mistyped command: all of them, for the usage and picocli's suggestions
+            COMMANDS.forEach((name, command) -> cli.addSubcommand(name, command.get()));
+        }
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             // The message in the failure's own words; the stack only on request (it names classes, not settings).
             Diagnostics.error(UserMessages.of(e));

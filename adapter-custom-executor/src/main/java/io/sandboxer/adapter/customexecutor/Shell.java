@@ -27,13 +27,22 @@ enum Shell {
         return os;
     }
 
+    /** The shell named {@code value}; an IllegalArgumentException names the option and the choices. */
+    static Shell of(String value) {
+        return Arrays.stream(values()).filter(s -> s.flag.equals(value)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("--shell " + value + " is not supported: use "
+                        + Arrays.stream(values()).map(Shell::flag).collect(Collectors.joining(" or "))));
+    }
+
     /** Reads {@code bash} or {@code pwsh}; anything else is refused naming the option and the choices. */
     static final class Converter implements ITypeConverter<Shell> {
         @Override
         public Shell convert(String value) {
-            return Arrays.stream(values()).filter(s -> s.flag.equals(value)).findFirst()
-                    .orElseThrow(() -> new TypeConversionException("--shell " + value + " is not supported: use "
-                            + Arrays.stream(values()).map(Shell::flag).collect(Collectors.joining(" or "))));
+            try {
+                return of(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
         }
     }
 }

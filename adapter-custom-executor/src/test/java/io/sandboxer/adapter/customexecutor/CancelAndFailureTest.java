@@ -49,13 +49,13 @@ class CancelAndFailureTest {
             Process run = runner.start("run", "--config", config.toString(), script.toString(), "build_script");
             BufferedReader out = new BufferedReader(new InputStreamReader(run.getInputStream(), StandardCharsets.UTF_8));
             assertEquals("started", out.readLine());
-            Poll.until("the remote command runs", Duration.ofSeconds(20), () -> running(marker));
+            Poll.until("the remote command runs", Duration.ofSeconds(20), () -> LocalProcesses.running(marker));
 
-            sigterm(run); // as the runner sends on cancel
+            LocalProcesses.sigterm(run); // as the runner sends on cancel
             assertTrue(run.waitFor(30, TimeUnit.SECONDS), "run exits promptly after SIGTERM");
             String stderr = new String(run.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(stderr.contains("cancelled"), stderr);
-            Poll.until("the remote command is gone (run said: " + stderr.strip() + ")", Duration.ofSeconds(20), () -> !running(marker));
+            Poll.until("the remote command is gone (run said: " + stderr.strip() + ")", Duration.ofSeconds(20), () -> !LocalProcesses.running(marker));
 
             assertEquals(0, runner.stage("cleanup", "--config", config.toString()).exitCode());
             assertNull(client.resources(VirtualMachineInstance.class).inNamespace("ci").withName(name).get());
@@ -70,7 +70,7 @@ class CancelAndFailureTest {
         RunnerEmulator runner = new RunnerEmulator(dir.resolve("job"), "2002");
         try (FakeVirtController controller = new FakeVirtController(client, "ci", i -> "127.0.0.1")) {
             Process prepare = startPrepareThatWaits(controller, runner, config, name);
-            sigterm(prepare);
+            LocalProcesses.sigterm(prepare);
             assertTrue(prepare.waitFor(30, TimeUnit.SECONDS), "prepare stops waiting on SIGTERM");
             assertEquals(2, prepare.exitValue(), "system failure: the job was not prepared");
             assertEquals(0, runner.stage("cleanup", "--config", config.toString()).exitCode());
@@ -214,20 +214,6 @@ class CancelAndFailureTest {
     private static <T> T unchecked(Callable<T> call) {
         try {
             return call.call();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static void sigterm(Process process) throws Exception {
-        new ProcessBuilder("kill", "-TERM", Long.toString(process.pid())).start().waitFor();
-    }
-
-    private static boolean running(String commandLine) {
-        try {
-            Process p = new ProcessBuilder("pgrep", "-f", commandLine).redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor() == 0;
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }

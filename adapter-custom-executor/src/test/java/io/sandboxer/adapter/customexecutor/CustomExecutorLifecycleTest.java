@@ -57,6 +57,7 @@ class CustomExecutorLifecycleTest {
                     "--ssh-user", "runner", "--ssh-port", Integer.toString(sshPort));
             assertEquals(0, prepare.exitCode(), prepare.stderr());
             assertTrue(prepare.stderr().contains("is ready: SSH login as runner works"), prepare.stderr());
+            assertTrue(prepare.stderr().contains("the job's connection agent holds the SSH connection"), prepare.stderr());
             VirtualMachineInstance vmi = client.resources(VirtualMachineInstance.class).inNamespace("ci").withName(name).get();
             assertEquals("q35", vmi.getSpec().getDomain().getMachine().getType());
 
@@ -65,6 +66,7 @@ class CustomExecutorLifecycleTest {
             assertEquals(0, ok.exitCode(), ok.stderr());
             assertEquals("to-stdout\nLinux\n", ok.stdout());
             assertTrue(ok.stderr().contains("to-stderr"));
+            assertFalse(ok.stderr().contains("connecting directly"), "the agent ran it: " + ok.stderr());
             assertEquals(0, runner.buildExitCode());
 
             Path failing = runner.script("step_script", "echo failing\nexit 3\n");
@@ -81,6 +83,8 @@ class CustomExecutorLifecycleTest {
 
             RunnerEmulator.Result cleanup = runner.stage("cleanup", "--config", config.toString());
             assertEquals(0, cleanup.exitCode(), cleanup.stderr());
+            assertTrue(cleanup.stderr().contains("stopped the job's connection agent"), cleanup.stderr());
+            assertFalse(Files.exists(runner.agentDirectory().resolve(name)), "the agent's directory is gone");
             assertNull(client.resources(VirtualMachineInstance.class).inNamespace("ci").withName(name).get());
             assertNull(client.secrets().inNamespace("ci").withName(name + "-bootstrap").get());
             RunnerEmulator.Result again = runner.stage("cleanup", "--config", config.toString());

@@ -40,6 +40,8 @@ public final class RunnerEmulator {
         this.jobDir = Files.createDirectories(jobDir);
         this.driver = driver;
         env.put("TMPDIR", jobDir.toString());
+        // The job's connection agent lives next to the job's directory: each test sees only its own agents.
+        env.put("SANDBOXER_AGENT_DIR", agentDirectory().toString());
         env.put("BUILD_FAILURE_EXIT_CODE", "1");
         env.put("SYSTEM_FAILURE_EXIT_CODE", "2");
         env.put("BUILD_EXIT_CODE_FILE", jobDir.resolve("build_exit_code").toString());
@@ -52,6 +54,11 @@ public final class RunnerEmulator {
         job("CI_RUNNER_ID", "7");
         job("CI_PROJECT_ID", "42");
         job("CI_CONCURRENT_PROJECT_ID", "0");
+    }
+
+    /** Where this job's stages keep the connection agents (made 0700 by prepare). */
+    public Path agentDirectory() {
+        return jobDir.toAbsolutePath().resolveSibling(jobDir.getFileName() + "-agents");
     }
 
     public RunnerEmulator job(String name, String value) {

@@ -1,0 +1,106 @@
+package io.sandboxer.adapter.customexecutor;
+
+import io.sandboxer.adapter.customexecutor.agent.AgentDirectory;
+import io.sandboxer.adapter.customexecutor.agent.ConnectionAgent;
+import io.sandboxer.core.lifecycle.Backoff;
+import io.sandboxer.core.lifecycle.Deadline;
+import io.sandboxer.core.lifecycle.ProgressListener;
+import io.sandboxer.core.lifecycle.Readiness;
+import io.sandboxer.core.model.ConnectInfo;
+import io.sandboxer.core.provider.SandboxException;
+import io.sandboxer.core.provider.SandboxProvider;
+import io.sandboxer.core.ssh.HostKeyPolicy;
+import io.sandboxer.core.ssh.SshException;
+import io.sandboxer.core.ssh.SshOptions;
+import io.sandboxer.core.ssh.SshSession;
+import io.sandboxer.core.ssh.SshTarget;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * The job's connection agent (started by {@code prepare}, never by hand): waits for prepare's "go", finds the
+ * sandbox's address, connects over SSH as soon as the guest lets it, says "ready" on stdout and then serves the
+ * job's {@code run} stages (see {@link ConnectionAgent}). Its log is the job directory's {@code agent.log}.
+ */
+@Command(name = "agent", hidden = true, description = "The job's connection agent (prepare starts it; cleanup stops it).")
+final class AgentCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectionAgent.class); // the agent log's level (simplelogger.properties)
+
+    @Mixin
+    DriverConfig driver;
+    @Option(names = "--sandbox", required = true, description = "The job's sandbox.")
+    String sandbox;
+    @Option(names = "--timeout", required = true, converter = GoDurations.Positive.class, description = "How long to wait for the guest.")
+    Duration timeout;
+    @Option(names = "--idle-timeout", required = true, converter = GoDurations.Positive.class, description = "Stop after this long without a script.")
+    Duration idleTimeout;
+    @Mixin
+    SshDial sshDial;
+
+    @Override
+    public Integer call() throws IOException {
+        AgentDirectory.Job job = AgentDirectory.from(System.getenv()).find(sandbox)
+                .orElseThrow(() -> new StageException("no agent directory for " + sandbox + ": prepare makes it"));
+        BufferedReader control = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII));
+        if (!"go".equals(control.readLine())) {
+            LOG.info("prepare ended before the sandbox was created; nothing to serve");
+            return 0;
+        }
+        Deadline deadline = Deadline.after(timeout, Clock.systemUTC());
+        SshSession ssh;
+        ConnectInfo info;
+        try (SandboxProvider provider = driver.open(driver.settings())) {
+            info = Readiness.addressOnly().await(provider, sandbox, deadline, ProgressListener.SILENT);
+        } catch (SandboxException e) {
+            LOG.warn("no address for {}: {}", sandbox, e.getMessage());
+            return 1;
+        }
+        SshTarget target = SshTarget.of(info, HostKeyPolicy.insecure("the guest's host key was not injected"));
+        ssh = connectWhenUp(target, deadline);
+        if (ssh == null) {
+            return 1;
+        }
+        ConnectionAgent agent = new ConnectionAgent(job, ssh, info.os(), idleTimeout, Clock.systemUTC());
+        agent.bind();
+        System.out.println("ready");
+        System.out.flush();
+        System.out.close(); // prepare has what it waited for; nothing else of ours goes to its pipe
+        System.in.close();
+        LOG.info("serving {} at {}", sandbox, job.socket());
+        String why = agent.serve();
+        LOG.info("stopped: {}", why);
+        return 0;
+    }
+
+    /** The guest boots meanwhile: connection attempts, backed off, until one logs in or the deadline passes. */
+    private SshSession connectWhenUp(SshTarget target, Deadline deadline) {
+        Duration pause = Backoff.DEFAULT.initial();
+        while (true) {
+            try {
+                return SshSession.connect(target, SshOptions.DEFAULT.withConnectTimeout(sshDial.timeout));
+            } catch (SshException e) {
+                if (e.kind() == SshException.Kind.HOST_KEY || deadline.isExpired()) {
+                    LOG.warn("cannot connect to {}: {}", target, e.getMessage());
+                    return null;
+                }
+            }
+            try {
+                Thread.sleep(pause); // a backed-off retry of an outside service, not a synchronisation
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+            pause = Backoff.DEFAULT.after(pause);
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package io.sandboxer.adapter.customexecutor.agent;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+
+/**
+ * A {@code run} stage's side of the agent's socket: sends the sub-stage and its script, copies the output as it
+ * comes, returns the script's exit status. Until the agent says STARTED nothing ran, so a caller may still connect
+ * itself ({@link Outcome.Unavailable}); after it, a broken agent is the stage's failure, never a second run.
+ */
+public final class AgentClient implements AutoCloseable {
+    private final SocketChannel channel;
+    private final DataInputStream in;
+    private final DataOutputStream out;
+
+    private AgentClient(SocketChannel channel) {
+        this.channel = channel;
+        this.in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(channel)));
+        this.out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(channel)));
+    }
+
+    /** What became of a script handed to the agent. */
+    public sealed interface Outcome {
+        /** The script ran and exited with {@code code}. */
+        record Exited(int code) implements Outcome {
+        }
+
+        /** The script started but the agent could not see it through (the SSH connection broke). */
+        record Failed(String why) implements Outcome {
+        }
+
+        /** Nothing ran: no agent answered, or it refused before starting; a direct connection may run it instead. */
+        record Unavailable(String why) implements Outcome {
+        }
+    }
+
+    /** Connects to the agent at {@code socket}; an IOException means there is none (or it is dead). */
+    public static AgentClient connect(Path socket) throws IOException {
+        SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            channel.connect(UnixDomainSocketAddress.of(socket));
+        } catch (IOException e) {
+            channel.close();
+            throw e;
+        }
+        return new AgentClient(channel);
+    }
+
+    /** Runs {@code script} as {@code stage}, its stdout and stderr copied to the sinks (flushed per chunk). */
+    public Outcome run(String stage, byte[] script, OutputStream stdout, OutputStream stderr) {
+        boolean started = false;
+        try {
+            AgentProtocol.write(out, AgentProtocol.RUN, stage);
+            AgentProtocol.write(out, AgentProtocol.SCRIPT, script);
+            while (true) {
+                AgentProtocol.Frame frame = AgentProtocol.readRequired(in);
+                switch (frame.type()) {
+                    case AgentProtocol.STARTED -> started = true;
+                    case AgentProtocol.OUT -> copy(frame, stdout);
+                    case AgentProtocol.ERR -> copy(frame, stderr);
+                    case AgentProtocol.EXIT -> {
+                        return new Outcome.Exited(frame.number());
+                    }
+                    case AgentProtocol.FAILED -> {
+                        return started ? new Outcome.Failed(frame.text()) : new Outcome.Unavailable(frame.text());
+                    }
+                    default -> throw new IOException("the agent sent an unknown frame type " + frame.type());
+                }
+            }
+        } catch (IOException e) {
+            String why = "the connection agent went away: " + e.getMessage();
+            return started ? new Outcome.Failed(why) : new Outcome.Unavailable(why);
+        }
+    }
+
+    /** Asks the agent to stop the running script's process group (the runner's SIGTERM); safe from any thread. */
+    public void cancel() {
+        try {
+            AgentProtocol.write(out, AgentProtocol.CANCEL, new byte[0]);
+        } catch (IOException ignored) {
+            // the agent is gone; closing the socket says the same
+        }
+    }
+
+    /** Tells the agent at {@code socket} to stop; true when one answered. */
+    public static boolean stop(Path socket) {
+        try (AgentClient client = connect(socket)) {
+            AgentProtocol.write(client.out, AgentProtocol.STOP, new byte[0]);
+            AgentProtocol.Frame answer = AgentProtocol.read(client.in);
+            return answer != null && answer.type() == AgentProtocol.STOPPING;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static void copy(AgentProtocol.Frame frame, OutputStream sink) throws IOException {
+        sink.write(frame.payload());
+        sink.flush();
+    }
+
+    @Override
+    public void close() {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // nothing more to release
+        }
+    }
+}

@@ -1,0 +1,219 @@
+package io.sandboxer.adapter.customexecutor.agent;
+
+import io.sandboxer.core.bootstrap.OsFamily;
+import io.sandboxer.core.ssh.ExecResult;
+import io.sandboxer.core.ssh.SshException;
+import io.sandboxer.core.ssh.SshSession;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import jdk.net.ExtendedSocketOptions;
+import jdk.net.UnixDomainPrincipal;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The job's connection agent: holds one SSH connection to the job's guest and runs the job's scripts on it for the
+ * {@code run} stages, which then skip a JVM's worth of provider lookups and a cold SSH handshake each. It serves a
+ * Unix socket in the job's private directory, answers only its own user (the peer's credentials are checked on every
+ * connection), never logs a script, and ends by itself when {@code cleanup} says STOP, when its connection to the guest
+ * is lost (the VM is gone), or after {@code idleTimeout} without a script.
+ */
+public final class ConnectionAgent {
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectionAgent.class);
+    private static final Duration WATCH_INTERVAL = Duration.ofSeconds(2);
+
+    private final AgentDirectory.Job job;
+    private final SshSession ssh;
+    private final OsFamily os;
+    private final Duration idleTimeout;
+    private final Clock clock;
+    private final AtomicInteger running = new AtomicInteger();
+    private final AtomicReference<Instant> lastActive = new AtomicReference<>();
+    private final AtomicReference<String> stopReason = new AtomicReference<>();
+    private ServerSocketChannel server;
+
+    public ConnectionAgent(AgentDirectory.Job job, SshSession ssh, OsFamily os, Duration idleTimeout, Clock clock) {
+        this.job = Objects.requireNonNull(job, "job");
+        this.ssh = Objects.requireNonNull(ssh, "ssh");
+        this.os = Objects.requireNonNull(os, "os");
+        this.idleTimeout = Objects.requireNonNull(idleTimeout, "idleTimeout");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        lastActive.set(clock.instant());
+    }
+
+    /** Binds the socket (0600) and notes this process's pid; after this, {@link #serve} answers. */
+    public void bind() throws IOException {
+        Files.deleteIfExists(job.socket()); // a dead predecessor's; the job directory is ours alone
+        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(job.socket()));
+        Files.setPosixFilePermissions(job.socket(), PosixFilePermissions.fromString("rw-------"));
+        Files.writeString(job.pidFile(), ProcessHandle.current().pid() + "\n");
+        Files.setPosixFilePermissions(job.pidFile(), PosixFilePermissions.fromString("rw-------"));
+    }
+
+    /** Answers clients until stopped; returns why it stopped. The socket and pid file are gone afterwards. */
+    public String serve() {
+        Thread watchdog = Thread.ofPlatform().daemon().name("agent-watchdog").start(this::watch);
+        UserPrincipal owner;
+        try {
+            owner = Files.getOwner(job.dir());
+        } catch (IOException e) {
+            stop("cannot read the owner of " + job.dir() + ": " + e.getMessage());
+            owner = null;
+        }
+        while (stopReason.get() == null) {
+            SocketChannel client;
+            try {
+                client = server.accept();
+            } catch (IOException e) {
+                stop(stopReason.get() != null ? stopReason.get() : "the socket failed: " + e.getMessage());
+                break;
+            }
+            UserPrincipal expected = owner;
+            Thread.ofVirtual().name("agent-client").start(() -> answer(client, expected));
+        }
+        watchdog.interrupt();
+        ssh.close();
+        try {
+            Files.deleteIfExists(job.socket());
+            Files.deleteIfExists(job.pidFile());
+        } catch (IOException e) {
+            LOG.warn("could not remove the agent's socket or pid file: {}", e.getMessage());
+        }
+        return stopReason.get();
+    }
+
+    /** Stops serving (idempotent); the first reason given is the one reported. */
+    public void stop(String reason) {
+        if (stopReason.compareAndSet(null, reason)) {
+            LOG.info("stopping: {}", reason);
+            try {
+                if (server != null) {
+                    server.close(); // wakes the accept
+                }
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+    }
+
+    private void watch() {
+        try {
+            while (stopReason.get() == null) {
+                Thread.sleep(WATCH_INTERVAL); // a periodic check of outside state, not a synchronisation
+                if (!ssh.isOpen()) {
+                    stop("the SSH connection to the guest was lost (the VM is gone or stopped)");
+                } else if (running.get() == 0 && Duration.between(lastActive.get(), clock.instant()).compareTo(idleTimeout) > 0) {
+                    stop("idle for " + idleTimeout.toMinutes() + " min");
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void answer(SocketChannel client, UserPrincipal owner) {
+        try (client) {
+            UnixDomainPrincipal peer = client.getOption(ExtendedSocketOptions.SO_PEERCRED);
+            if (owner == null || !peer.user().getName().equals(owner.getName())) {
+                LOG.warn("refused a connection from user {}: the agent serves {} only", peer.user().getName(), owner == null ? "?" : owner.getName());
+                return;
+            }
+            DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(client)));
+            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(client)));
+            AgentProtocol.Frame first = AgentProtocol.readRequired(in);
+            switch (first.type()) {
+                case AgentProtocol.STOP -> {
+                    AgentProtocol.write(out, AgentProtocol.STOPPING, new byte[0]);
+                    stop("cleanup asked");
+                }
+                case AgentProtocol.RUN -> runScript(first.text(), in, out);
+                default -> LOG.warn("refused a connection that began with frame type {}", first.type());
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("a client connection ended badly: {}", e.getMessage());
+        }
+    }
+
+    private void runScript(String stage, DataInputStream in, DataOutputStream out) throws IOException {
+        running.incrementAndGet();
+        try {
+            if (!RemoteScript.isStageName(stage)) {
+                AgentProtocol.write(out, AgentProtocol.FAILED, "sub-stage \"" + stage + "\" is not a name the runner uses");
+                return;
+            }
+            AgentProtocol.Frame script = AgentProtocol.readRequired(in);
+            if (script.type() != AgentProtocol.SCRIPT) {
+                AgentProtocol.write(out, AgentProtocol.FAILED, "expected the script after RUN");
+                return;
+            }
+            RemoteScript remote = new RemoteScript(os, job.sandbox(), stage);
+            LOG.info("running {} ({} bytes)", stage, script.payload().length);
+            // The client's side of the socket: CANCEL, or its end (a SIGKILLed run stage) while the script runs.
+            AtomicBoolean ended = new AtomicBoolean();
+            // Never interrupted: it may be stopping the script over the shared connection, and an exec interrupted midway
+            // drops the whole connection. When the script ends first, closing the client's socket ends its read.
+            Thread.ofVirtual().name("agent-cancel").start(() -> stopOnCancelOrHangUp(in, remote, ended));
+            AgentProtocol.write(out, AgentProtocol.STARTED, new byte[0]);
+            try {
+                ExecResult result = remote.run(ssh, script.payload(), AgentProtocol.framing(out, AgentProtocol.OUT),
+                        AgentProtocol.framing(out, AgentProtocol.ERR));
+                ended.set(true);
+                LOG.info("{} exited with {}", stage, result.exitCode());
+                AgentProtocol.write(out, AgentProtocol.EXIT, result.exitCode());
+            } catch (SshException e) {
+                ended.set(true);
+                LOG.warn("{} failed: {}", stage, e.getMessage());
+                AgentProtocol.write(out, AgentProtocol.FAILED, e.getMessage());
+            }
+        } finally {
+            lastActive.set(clock.instant());
+            running.decrementAndGet();
+        }
+    }
+
+    private void stopOnCancelOrHangUp(DataInputStream in, RemoteScript remote, AtomicBoolean ended) {
+        String why;
+        try {
+            AgentProtocol.Frame frame = AgentProtocol.read(in);
+            if (ended.get()) {
+                return; // the client hung up after the script's end: nothing to stop
+            } else if (frame == null) {
+                why = "the run stage went away";
+            } else if (frame.type() == AgentProtocol.CANCEL) {
+                why = "the run stage was cancelled";
+            } else {
+                return;
+            }
+        } catch (IOException e) {
+            if (ended.get()) {
+                return; // the script ended first and the socket was closed
+            }
+            why = "the run stage's connection failed";
+        }
+        LOG.info("{}: stopping {}", why, remote.stage());
+        try {
+            remote.stop(ssh);
+        } catch (SshException e) {
+            LOG.warn("could not stop {}: {}", remote.stage(), e.getMessage());
+        }
+    }
+}
