@@ -54,6 +54,7 @@ final class InstanceGroupService extends InstanceGroupGrpc.InstanceGroupImplBase
     private final String defaultBackend;
     private final Function<Connector, ReadinessProbe> probes;
     private final BuildInfo build;
+    private final HeapTrim heapTrim = new HeapTrim(Clock.systemUTC());
     /** Everything Init made, swapped as one: a call never sees one Init's fleet with another's connector. */
     private record Session(PluginConfig config, Connector connector, SandboxProvider provider, Fleet fleet) {
         void close() {
@@ -172,6 +173,9 @@ final class InstanceGroupService extends InstanceGroupGrpc.InstanceGroupImplBase
                     throw new IllegalStateException(result.aggregatedError());
                 }
                 LOG.error("decrease of {}: {}", request.getInstancesList(), result.aggregatedError());
+            }
+            if (!result.removed().isEmpty()) {
+                heapTrim.afterShrink();
             }
             return DecreaseResponse.newBuilder().addAllSucceeded(result.removed()).build();
         });
