@@ -14,6 +14,7 @@
 //	           process (as a crashed runner) and watches the plugin go away by itself
 //	jobs       job scripts (-job, repeatable) one after another through taskscaler, as the instance executor
 //	           runs jobs with capacity_per_instance = 1 and max_use_count = 1 (jobs.go)
+//	scale      start+Init timed, Increase(n), Updates while they boot, Decrease, idle Updates: the plugin's footprint (scale.go)
 //	automtls   go-plugin's AutoMTLS with fleeting's handshake, calls made from the fleeting module's own
 //	           registered descriptor (fleeting.RunPlugin never turns AutoMTLS on)
 package main
@@ -72,10 +73,12 @@ func main() {
 	configPath := flag.String("config", "", "plugin_config JSON file")
 	keyPath := flag.String("key", "", "connector private key file (connector_config key_path); empty: none")
 	username := flag.String("username", "core", "connector_config username")
-	scenario := flag.String("scenario", "calls", "calls, lifecycle, crash, sweep, orphan or automtls")
+	scenario := flag.String("scenario", "calls", "calls, lifecycle, crash, sweep, orphan, jobs, scale or automtls")
 	instances := flag.Int("instances", 2, "how many instances lifecycle asks for")
 	command := flag.String("command", "hostname; uname -r; id -un", "what lifecycle runs on each instance")
 	deadline := flag.Duration("deadline", 3*time.Minute, "limit for the whole scenario")
+	rounds := flag.Int("rounds", 10, "how many Updates the scale scenario makes in each phase")
+	every := flag.Duration("every", 3*time.Second, "the pause between the scale scenario's Updates")
 	var scripts scriptList
 	flag.Var(&scripts, "job", "a job's bash script for the jobs scenario (repeatable)")
 	flag.Parse()
@@ -108,6 +111,8 @@ func main() {
 		sweep(ctx, h)
 	case "orphan":
 		orphan(ctx, h)
+	case "scale":
+		scale(ctx, h, *instances, *rounds, *every)
 	case "automtls":
 		autoMTLS(ctx, h)
 	case "jobs":

@@ -77,6 +77,19 @@ class CustomExecutorJobBenchmark {
             }
         }
         BenchmarkReport.row("custom executor", "config stage process, start to exit", BenchmarkReport.summary(samples));
+        // The floor of any JVM stage: the same JDK starting and exiting (`java -version`), as the launcher would pick it.
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<Duration> bare = new ArrayList<>();
+        for (int i = 0; i <= 10; i++) {
+            long start = System.nanoTime();
+            Process p = new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-version").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            p.waitFor();
+            if (i > 0) {
+                bare.add(BenchmarkReport.since(start));
+            }
+        }
+        BenchmarkReport.row("custom executor", "floor: the same JDK's `java -version`", BenchmarkReport.summary(bare));
     }
 
     @Order(2)
@@ -97,8 +110,11 @@ class CustomExecutorJobBenchmark {
         perStage.append("config ").append(BenchmarkReport.format(total));
         try {
             start = System.nanoTime();
+            // A key of the benchmark's own, so OpenSSH can log in too: the ControlMaster floor below.
+            Path key = dir.resolve("id-" + bootstrap);
+            LibvirtHost.run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key.toString());
             RunnerEmulator.Result prepare = check(runner.stage(Duration.ofMinutes(15), "prepare", "--config", configArg, "--shell", "bash",
-                    "--ssh-user", "runner", "--timeout", "14m"));
+                    "--ssh-user", "runner", "--timeout", "14m", "--ssh-private-key-file", key.toString()));
             Duration prepareWall = BenchmarkReport.since(start);
             Matcher type = Pattern.compile("<domain type='(\\w+)'").matcher(LibvirtHost.run("virsh", "-c", host.uri(), "dumpxml", name));
             if (type.find()) {
@@ -117,6 +133,11 @@ class CustomExecutorJobBenchmark {
                 perStage.append(", ").append(stage).append(' ').append(BenchmarkReport.format(took));
                 scripts = scripts.plus(scriptTime(run.stdout()));
             }
+            Matcher address = Pattern.compile("has address (\\S+)").matcher(prepare.stderr());
+            if (!address.find()) {
+                throw new IllegalStateException("prepare did not say the address:\n" + prepare.stderr());
+            }
+            subStageVersusControlMaster(runner, configArg, bootstrap, key, address.group(1));
         } finally {
             start = System.nanoTime();
             check(runner.stage("cleanup", "--config", configArg));
@@ -130,6 +151,69 @@ class CustomExecutorJobBenchmark {
         BenchmarkReport.row("custom executor", "one job (" + bootstrap + "): guest boot (create returned to SSH ready)", BenchmarkReport.format(boot));
         BenchmarkReport.row("custom executor", "one job (" + bootstrap + "): driver overhead (wall - boot - scripts' "
                 + BenchmarkReport.format(scripts) + ")", BenchmarkReport.format(overhead));
+    }
+
+    /**
+     * One {@code run} sub-stage whose script is {@code true}, start to exit, next to the floor: OpenSSH with a
+     * ControlMaster connection held for the job running {@code true}, bare and inside sandboxer's process-group wrapper.
+     */
+    private void subStageVersusControlMaster(RunnerEmulator runner, String configArg, String bootstrap, Path key, String address) throws Exception {
+        Path socket = dir.resolve("cm-" + bootstrap);
+        List<String> ssh = List.of("ssh", "-o", "ControlPath=" + socket, "-o", "BatchMode=yes", "runner@" + address);
+        LibvirtHost.run("ssh", "-i", key.toString(), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
+                "-o", "ControlMaster=yes", "-o", "ControlPersist=120", "-o", "ControlPath=" + socket, "-N", "-f", "runner@" + address);
+        List<Duration> ours = new ArrayList<>();
+        List<Duration> bare = new ArrayList<>();
+        List<Duration> wrapped = new ArrayList<>();
+        try {
+            Path script = runner.script("step_script", "true\n");
+            for (int i = 0; i <= 10; i++) { // interleaved, so drift in the guest's speed hits all three alike; the first warms up
+                long start = System.nanoTime();
+                check(runner.stage("run", "--config", configArg, script.toString(), "step_script"));
+                Duration run = BenchmarkReport.since(start);
+                start = System.nanoTime();
+                timed(ssh, "true", null);
+                Duration floor = BenchmarkReport.since(start);
+                start = System.nanoTime();
+                timed(ssh, "exec setsid -w sh -c 'echo $$ > /tmp/bench.pid; bash; rc=$?; rm -f /tmp/bench.pid; exit $rc'", "true\n");
+                Duration floorWrapped = BenchmarkReport.since(start);
+                if (i > 0) {
+                    ours.add(run);
+                    bare.add(floor);
+                    wrapped.add(floorWrapped);
+                }
+            }
+        } finally {
+            new ProcessBuilder("ssh", "-o", "ControlPath=" + socket, "-O", "exit", "runner@" + address).redirectErrorStream(true).start().waitFor();
+        }
+        Duration median = BenchmarkReport.median(ours);
+        Duration floor = BenchmarkReport.median(bare);
+        Duration floorWrapped = BenchmarkReport.median(wrapped);
+        BenchmarkReport.row("run sub-stage (" + bootstrap + ")", "sandboxer run, script `true`, stage start to exit", BenchmarkReport.summary(ours));
+        BenchmarkReport.row("run sub-stage (" + bootstrap + ")", "floor: OpenSSH over a held ControlMaster, `true`", BenchmarkReport.summary(bare));
+        BenchmarkReport.row("run sub-stage (" + bootstrap + ")", "floor with sandboxer's process-group wrapper", BenchmarkReport.summary(wrapped));
+        BenchmarkReport.row("run sub-stage (" + bootstrap + ")", "sandboxer above the floor (medians): bare / wrapped",
+                BenchmarkReport.format(median.minus(floor)) + " (ratio " + ratio(median, floor) + ") / " + BenchmarkReport.format(median.minus(floorWrapped))
+                        + " (ratio " + ratio(median, floorWrapped) + ")");
+    }
+
+    private static String ratio(Duration a, Duration b) {
+        return String.format(java.util.Locale.ROOT, "%.2f", a.toNanos() / (double) Math.max(1, b.toNanos()));
+    }
+
+    private static void timed(List<String> ssh, String command, String stdin) throws Exception {
+        List<String> argv = new ArrayList<>(ssh);
+        argv.add(command);
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        try (var in = p.getOutputStream()) {
+            if (stdin != null) {
+                in.write(stdin.getBytes(StandardCharsets.US_ASCII));
+            }
+        }
+        p.getInputStream().readAllBytes();
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("ssh " + command + " exited with " + p.exitValue());
+        }
     }
 
     /** The raw boot: the same base image, kernel, initrd and size under plain virsh, until sshd sends its banner. */

@@ -111,7 +111,7 @@ public final class FleetingHost implements AutoCloseable {
     }
 
     /** The plugin processes this host started (the launcher execs java, so they are its children). */
-    List<ProcessHandle> plugins() {
+    public List<ProcessHandle> plugins() {
         return process.children().toList();
     }
 
