@@ -59,7 +59,7 @@ final class AgentCommand implements Callable<Integer> {
         Deadline deadline = Deadline.after(timeout, Clock.systemUTC());
         SshSession ssh;
         ConnectInfo info;
-        try (SandboxProvider provider = driver.open(driver.settings())) {
+        try (SandboxProvider provider = driver.openExisting(driver.settings())) {
             info = Readiness.addressOnly().await(provider, sandbox, deadline, ProgressListener.SILENT);
         } catch (SandboxException e) {
             LOG.warn("no address for {}: {}", sandbox, e.getMessage());

@@ -27,7 +27,7 @@ final class CleanupCommand implements Callable<Integer> {
         if (JobAgent.stop(name)) {
             Diagnostics.say("stopped the job's connection agent");
         }
-        try (SandboxProvider provider = driver.open(driver.settings())) {
+        try (SandboxProvider provider = driver.openExisting(driver.settings())) {
             boolean deleted = provider.delete(name);
             Diagnostics.say((deleted ? "deleted sandbox " + name : "nothing to clean up for " + name));
             return 0;

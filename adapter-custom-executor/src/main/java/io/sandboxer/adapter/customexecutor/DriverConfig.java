@@ -88,9 +88,12 @@ final class DriverConfig {
         return settings.path("provider").asText("kubevirt");
     }
 
-    /** Connects to the backend; bad settings name the field, an unreachable backend says so. */
-    SandboxProvider open(ObjectNode settings) {
-        return bind(settings).open();
+    /**
+     * Connects for sandboxes that exist already (run, cleanup, gc, the agent): without the checks only creating needs,
+     * so a base image being replaced never stops a cleanup.
+     */
+    SandboxProvider openExisting(ObjectNode settings) {
+        return bind(settings).openExisting();
     }
 
     /** The group's and the backend's settings, bound and checked (nothing is connected yet); bad settings name the field. */

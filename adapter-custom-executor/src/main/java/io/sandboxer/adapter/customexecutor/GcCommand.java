@@ -31,7 +31,7 @@ final class GcCommand implements Callable<Integer> {
         // This driver's own names (<prefix>-j<job id>-…) besides the backend's Fleeting prefix: a killed prepare's
         // overlay is found whichever adapter made it.
         GarbageQuery query = new GarbageQuery(maxAge, dryRun, Set.of(driver.prefix() + "-j"), orphanGrace);
-        try (SandboxProvider provider = driver.open(driver.settings())) {
+        try (SandboxProvider provider = driver.openExisting(driver.settings())) {
             GarbageReport report = new GarbageCollector(provider, Clock.systemUTC()).collect(query);
             String verb = dryRun ? "would delete" : "deleted";
             report.expiredSandboxes().forEach(id -> System.out.println(verb + " sandbox " + id));

@@ -81,7 +81,7 @@ final class RunCommand implements Callable<Integer> {
     /** A connection of this stage's own: finds the sandbox's address, logs in, runs, disconnects. */
     private int runDirectly(RunnerEnvironment env, String name, byte[] bytes, Cancellation cancellation) {
         ConnectInfo info;
-        try (SandboxProvider provider = driver.open(driver.settings())) {
+        try (SandboxProvider provider = driver.openExisting(driver.settings())) {
             if (provider.get(name).isEmpty()) {
                 throw new StageException("the sandbox " + name + " of this job does not exist (deleted, expired, or prepare did not run)");
             }

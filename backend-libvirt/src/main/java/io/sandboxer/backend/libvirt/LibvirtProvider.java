@@ -75,32 +75,56 @@ public final class LibvirtProvider implements SandboxProvider, OrphanCollector {
     private final HostLimits limits;
     /** The group's CAs ({@code ca_certificates_path}), read at open: a bad path fails before anything is made. */
     private final List<CaCertificate> caCertificates;
+    private final boolean existingOnly;
 
     LibvirtProvider(LibvirtSettings settings, GroupSettings group, LibvirtConnection connection, Clock clock) {
+        this(settings, group, connection, clock, false);
+    }
+
+    /**
+     * {@code existingOnly}: for stages that only use or remove sandboxes (cleanup, gc, run): the base volume, boot
+     * files, host limits and CA certificates are not checked (a base image being replaced must not stop a cleanup,
+     * and reading the host's capabilities costs time every stage would pay), and {@link #create} refuses.
+     */
+    LibvirtProvider(LibvirtSettings settings, GroupSettings group, LibvirtConnection connection, Clock clock, boolean existingOnly) {
         this.settings = settings;
         this.group = group;
         this.owner = group.owner();
         this.connection = connection;
         this.clock = clock;
         this.generation = clock.instant();
+        this.existingOnly = existingOnly;
         try {
-            HostChecks.poolAndNetwork(connection, settings);
-            this.base = BaseVolume.check(connection, settings);
-            this.domainType = HostChecks.domainType(connection, settings);
-            this.limits = HostLimits.read(connection, settings, domainType);
-            limits.checkSettings(settings, domainType);
-            HostChecks.bootFiles(settings);
-            this.caCertificates = group.caCertificates();
+            if (existingOnly) {
+                this.base = null;
+                this.domainType = null;
+                this.limits = null;
+                this.caCertificates = List.of();
+            } else {
+                HostChecks.poolAndNetwork(connection, settings);
+                this.base = BaseVolume.check(connection, settings);
+                this.domainType = HostChecks.domainType(connection, settings);
+                this.limits = HostLimits.read(connection, settings, domainType);
+                limits.checkSettings(settings, domainType);
+                HostChecks.bootFiles(settings);
+                this.caCertificates = group.caCertificates();
+            }
             this.renderer = BootstrapRenderers.byFormat(settings.bootstrapFormat());
             this.bootstrapStore = new BootstrapStore(connection, settings);
-            bootstrapStore.prepareStateDir();
+            if (!existingOnly) {
+                bootstrapStore.prepareStateDir();
+            }
             this.accessStore = new AccessStore(Path.of(settings.stateDir()));
         } catch (RuntimeException e) {
             connection.close();
             throw e;
         }
-        LOG.info("libvirt backend ready: {} pool {} network {} base {} ({} GiB) domain type {}", UriPasswords.redact(settings.uri()), settings.poolName(),
-                settings.networkName(), base.path(), base.capacityBytes() >> 30, domainType);
+        if (existingOnly) {
+            LOG.debug("libvirt backend opened for existing sandboxes: {}", UriPasswords.redact(settings.uri()));
+        } else {
+            LOG.info("libvirt backend ready: {} pool {} network {} base {} ({} GiB) domain type {}", UriPasswords.redact(settings.uri()),
+                    settings.poolName(), settings.networkName(), base.path(), base.capacityBytes() >> 30, domainType);
+        }
     }
 
     public String domainType() {
@@ -113,6 +137,9 @@ public final class LibvirtProvider implements SandboxProvider, OrphanCollector {
 
     @Override
     public Sandbox create(SandboxSpec spec) {
+        if (existingOnly) {
+            throw new IllegalStateException("this libvirt provider was opened for existing sandboxes only (openExisting): it creates none");
+        }
         String name = spec.name();
         Instant created = clock.instant();
         Instant expires = spec.ttl() != null ? created.plus(spec.ttl()) : settings.ttl() != null ? created.plus(settings.ttl()) : null;

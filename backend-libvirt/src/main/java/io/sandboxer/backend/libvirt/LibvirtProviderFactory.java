@@ -41,6 +41,12 @@ public final class LibvirtProviderFactory implements SandboxProviderFactory<Libv
         return open(settings, group, Clock.systemUTC());
     }
 
+    /** Without the checks only creating needs (the base volume, boot files, host limits, CAs); create refuses. */
+    @Override
+    public SandboxProvider openExisting(LibvirtSettings settings, GroupSettings group) {
+        return new LibvirtProvider(settings, group, new LibvirtConnection(settings.uri()), Clock.systemUTC(), true);
+    }
+
     public static LibvirtProvider open(LibvirtSettings settings, GroupSettings group, Clock clock) {
         return new LibvirtProvider(settings, group, new LibvirtConnection(settings.uri()), clock);
     }

@@ -12,6 +12,7 @@ import static org.mockito.ArgumentMatchers.startsWith;
 import static org.mockito.Mockito.doThrow;
 import static org.mockito.Mockito.spy;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sandboxer.core.access.CredentialChoice;
 import io.sandboxer.core.access.GuestAccess;
 import io.sandboxer.core.bootstrap.BootstrapSpec;
@@ -429,6 +430,22 @@ class LibvirtProviderTest {
         SandboxException e = assertThrows(SandboxException.class,
                 () -> Readiness.addressOnly().await(provider, NAME, Deadline.after(Duration.ofMinutes(5), Clock.systemUTC()), ProgressListener.SILENT));
         assertTrue(e.getMessage().contains("is not running"), e.getMessage());
+    }
+
+    @Test
+    void openedForExistingSandboxesItDeletesThemWithoutTheChecksOnlyCreatingNeeds() {
+        open(TestDriver.config(dir));
+        provider.create(spec(NAME));
+        // The operator is replacing the base image, and a boot kernel and the CA file are gone too: cleanup must still work.
+        TestDriver.Config broken = TestDriver.config(dir, j -> j.put("base_volume_name", "nope.qcow2").put("ca_certificates_path", "/nonexistent/ca.pem")
+                .set("boot", new ObjectMapper().createObjectNode().put("kernel", "/nonexistent/vmlinuz").put("cmdline", "console=ttyS0")));
+        LibvirtProvider existing = new LibvirtProvider(broken.settings(), broken.group(), connection, Clock.fixed(NOW, ZoneOffset.UTC), true);
+        assertTrue(existing.get(NAME).isPresent());
+        assertEquals(List.of(NAME), existing.list().stream().map(Sandbox::id).toList());
+        assertThrows(IllegalStateException.class, () -> existing.create(spec("sbx-other")), "it creates nothing");
+        assertTrue(existing.delete(NAME));
+        assertTrue(provider.get(NAME).isEmpty());
+        assertFalse(existing.delete(NAME), "idempotent");
     }
 
     @Test

@@ -34,4 +34,14 @@ public interface SandboxProviderFactory<S extends Record> {
      * group's sandboxes); fails fast (with {@link SandboxException}) when it is unreachable or misconfigured.
      */
     SandboxProvider create(S settings, GroupSettings group);
+
+    /**
+     * A provider for sandboxes that already exist (get, list, connect info, delete), for the stages that only use
+     * or remove them: the checks that only creating needs (a base image, boot files, host limits) are skipped, so a
+     * base image being replaced never stops a cleanup. Its {@code create} refuses. Backends whose opening checks
+     * nothing of the sort keep this default, {@link #create}.
+     */
+    default SandboxProvider openExisting(S settings, GroupSettings group) {
+        return create(settings, group);
+    }
 }

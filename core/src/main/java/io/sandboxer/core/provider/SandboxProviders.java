@@ -79,6 +79,11 @@ public final class SandboxProviders {
             return factory.create(backend, group);
         }
 
+        /** For sandboxes that exist already: see {@link SandboxProviderFactory#openExisting}. */
+        public SandboxProvider openExisting() {
+            return factory.openExisting(backend, group);
+        }
+
         /** The image and the explicitly set sizes, as the backend reads its own settings. */
         public SandboxDefaults defaults() {
             return factory.defaults(backend, given);
