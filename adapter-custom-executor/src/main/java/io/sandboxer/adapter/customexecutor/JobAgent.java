@@ -25,6 +25,11 @@ final class JobAgent {
     /** Starts the agent of {@code sandbox}, waiting for prepare's go; empty (with a warning) when it cannot start. */
     static Optional<AgentProcess> start(DriverConfig driver, String sandbox, Duration timeout, Duration idleTimeout, Duration dial) {
         try {
+            // An agent of an earlier attempt of this job (its prepare was killed) serves the leftover VM prepare is
+            // about to delete: stop it first, so the job directory holds one agent only.
+            if (stop(sandbox)) {
+                Diagnostics.say("stopped the connection agent of an earlier attempt");
+            }
             AgentDirectory.Job job = AgentDirectory.from(System.getenv()).create(sandbox);
             List<String> command = new ArrayList<>(launcher());
             command.addAll(List.of("agent", "--sandbox", sandbox, "--timeout", seconds(timeout), "--idle-timeout", seconds(idleTimeout),

@@ -174,7 +174,7 @@ public final class AgentDirectory {
 
         /** Removes the directory and what is in it (the agent is gone or going). */
         public void delete() {
-            for (Path file : List.of(socket(), pidFile(), log())) {
+            for (Path file : List.of(socket(), pidFile(), dir.resolve(PID + ".new"), log())) {
                 try {
                     Files.deleteIfExists(file);
                 } catch (IOException ignored) {

@@ -15,6 +15,11 @@ import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.time.Clock;
@@ -49,6 +54,9 @@ public final class ConnectionAgent {
     private final AtomicReference<Instant> lastActive = new AtomicReference<>();
     private final AtomicReference<String> stopReason = new AtomicReference<>();
     private ServerSocketChannel server;
+    /** The socket and pid file as this agent made them: a successor may have replaced both, and they are its then. */
+    private Object socketKey;
+    private Object pidKey;
 
     public ConnectionAgent(AgentDirectory.Job job, SshSession ssh, OsFamily os, Duration idleTimeout, Clock clock) {
         this.job = Objects.requireNonNull(job, "job");
@@ -65,8 +73,27 @@ public final class ConnectionAgent {
         server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(job.socket()));
         Files.setPosixFilePermissions(job.socket(), PosixFilePermissions.fromString("rw-------"));
-        Files.writeString(job.pidFile(), ProcessHandle.current().pid() + "\n");
-        Files.setPosixFilePermissions(job.pidFile(), PosixFilePermissions.fromString("rw-------"));
+        // A new file moved into place (not the old one rewritten): a predecessor tells its pid file from ours by inode.
+        Path written = Files.writeString(job.dir().resolve(AgentDirectory.PID + ".new"), ProcessHandle.current().pid() + "\n");
+        Files.setPosixFilePermissions(written, PosixFilePermissions.fromString("rw-------"));
+        Files.move(written, job.pidFile(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        socketKey = fileKey(job.socket());
+        pidKey = fileKey(job.pidFile());
+    }
+
+    private static Object fileKey(Path file) throws IOException {
+        return Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+    }
+
+    /** Deletes {@code file} if it is still the one this agent made (same inode), not a successor's. */
+    private static void deleteIfOurs(Path file, Object key) throws IOException {
+        try {
+            if (key != null && key.equals(fileKey(file))) {
+                Files.deleteIfExists(file);
+            }
+        } catch (NoSuchFileException e) {
+            // gone already
+        }
     }
 
     /** Answers clients until stopped; returns why it stopped. The socket and pid file are gone afterwards. */
@@ -93,8 +120,8 @@ public final class ConnectionAgent {
         watchdog.interrupt();
         ssh.close();
         try {
-            Files.deleteIfExists(job.socket());
-            Files.deleteIfExists(job.pidFile());
+            deleteIfOurs(job.socket(), socketKey);
+            deleteIfOurs(job.pidFile(), pidKey);
         } catch (IOException e) {
             LOG.warn("could not remove the agent's socket or pid file: {}", e.getMessage());
         }
