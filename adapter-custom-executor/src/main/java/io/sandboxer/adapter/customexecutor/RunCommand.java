@@ -92,7 +92,7 @@ final class RunCommand implements Callable<Integer> {
         }
         SshTarget target = SshTarget.of(info, HostKeyPolicy.insecure("the guest's host key was not injected"));
         Duration dial = sshDial.timeout;
-        RemoteScript remote = new RemoteScript(info.os(), name, stage);
+        RemoteScript remote = new RemoteScript(info.os(), stage);
         try (SshSession ssh = SshSession.connect(target, SshOptions.DEFAULT.withConnectTimeout(dial))) {
             cancellation.whenCancelled(() -> {
                 ssh.cancel();

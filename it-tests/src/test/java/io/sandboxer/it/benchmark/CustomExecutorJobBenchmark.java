@@ -2,6 +2,7 @@ package io.sandboxer.it.benchmark;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sandboxer.adapter.customexecutor.RunnerEmulator;
+import io.sandboxer.adapter.customexecutor.agent.RemoteScript;
 import io.sandboxer.it.libvirt.LibvirtHost;
 import java.io.IOException;
 import java.io.InputStream;
@@ -175,7 +176,7 @@ class CustomExecutorJobBenchmark {
                 timed(ssh, "true", null);
                 Duration floor = BenchmarkReport.since(start);
                 start = System.nanoTime();
-                timed(ssh, "exec setsid -w sh -c 'echo $$ > /tmp/bench.pid; bash; rc=$?; rm -f /tmp/bench.pid; exit $rc'", "true\n");
+                timed(ssh, RemoteScript.LINUX_WRAPPER, "true\n");
                 Duration floorWrapped = BenchmarkReport.since(start);
                 if (i > 0) {
                     ours.add(run);

@@ -192,7 +192,7 @@ public final class ConnectionAgent {
                 AgentProtocol.write(out, AgentProtocol.FAILED, "expected the script after RUN");
                 return;
             }
-            RemoteScript remote = new RemoteScript(os, job.sandbox(), stage);
+            RemoteScript remote = new RemoteScript(os, stage);
             LOG.info("running {} ({} bytes)", stage, script.payload().length);
             // The client's side of the socket: CANCEL, or its end (a SIGKILLed run stage) while the script runs.
             AtomicBoolean ended = new AtomicBoolean();
