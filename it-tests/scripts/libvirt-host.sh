@@ -74,8 +74,16 @@ if ! pgrep -x virtlogd >/dev/null; then
   virtlogd -d
 fi
 if ! pgrep -x libvirtd >/dev/null; then
-  log "starting libvirtd"
-  libvirtd -d
+  # libvirtd's destroy returns once QEMU is reaped. libvirt daemonizes QEMU, so its parent becomes the nearest
+  # subreaper, else pid 1. A service manager reaps at once; a container's or a VM sandbox's pid 1 may not (here it
+  # took ~2 s per destroy). Under `tini -s` libvirtd's QEMUs are tini's to reap, as under systemd.
+  if [ "$(ps -o comm= -p 1)" != systemd ] && command -v tini >/dev/null; then
+    log "starting libvirtd (under tini, which reaps its QEMU processes)"
+    setsid tini -s -- libvirtd </dev/null >>/var/log/sandboxer-libvirtd.log 2>&1 &
+  else
+    log "starting libvirtd"
+    libvirtd -d
+  fi
 fi
 for _ in $(seq 1 100); do
   virsh -c "$URI" version >/dev/null 2>&1 && break
