@@ -12,8 +12,8 @@ import java.util.Set;
 
 /**
  * The hot stages' quick start, before picocli is even loaded (its pre-Java-6 classes cannot be in the AOT cache and
- * take ~0.2 s to start, most of a stage's own time): {@code config}, and {@code run} when the job's connection agent
- * takes the script. Only the plain form the runner uses is read here ({@code --option value}... then the positional
+ * take ~0.2 s to start, most of a stage's own time): {@code config}, {@code cleanup}, and {@code run} when the job's
+ * connection agent takes the script. Only the plain form the runner uses is read here ({@code --option value}... then the positional
  * arguments); anything else (help, {@code --option=value}, an unknown or negated option, no agent) takes the normal
  * path through picocli, which then says what is wrong or connects itself. Nothing has run by then.
  */
@@ -23,6 +23,8 @@ final class QuickStart {
     static final Set<String> RUN_FLAGS = Set.of("--connection-agent");
     /** The options of {@link ConfigCommand}, all taking a value. */
     static final Set<String> CONFIG_OPTIONS = Set.of("--config", "--backend", "--namespace", "--name-prefix", "--builds-dir", "--cache-dir", "--shell");
+    /** The options of {@link CleanupCommand}, all taking a value. */
+    static final Set<String> CLEANUP_OPTIONS = Set.of("--config", "--backend", "--namespace", "--name-prefix", "--timeout", "--skip-if");
 
     private QuickStart() {
     }
@@ -35,6 +37,7 @@ final class QuickStart {
         return switch (args[0]) {
             case "run" -> parse(args, RUN_OPTIONS, RUN_FLAGS, 2).map(QuickStart::run).orElse(OptionalInt.empty());
             case "config" -> parse(args, CONFIG_OPTIONS, Set.of(), 0).map(QuickStart::config).orElse(OptionalInt.empty());
+            case "cleanup" -> parse(args, CLEANUP_OPTIONS, Set.of(), 0).map(QuickStart::cleanup).orElse(OptionalInt.empty());
             default -> OptionalInt.empty();
         };
     }
@@ -95,6 +98,27 @@ final class QuickStart {
             return OptionalInt.of(command.call());
         } catch (Exception e) {
             return OptionalInt.empty(); // nothing was printed: the normal path reports it in its own words
+        }
+    }
+
+    /**
+     * The same {@link CleanupCommand}, its fields set from the command line. It deletes, so it never hands over to
+     * picocli once started: a failure is reported here exactly as picocli's path reports it.
+     */
+    private static OptionalInt cleanup(CommandLine line) {
+        CleanupCommand command = new CleanupCommand();
+        command.driver = new DriverConfig();
+        String config = line.options().get("--config");
+        command.driver.configFile = config == null ? null : Path.of(config);
+        command.driver.backend = line.options().get("--backend");
+        command.driver.namespace = line.options().containsKey("--namespace") ? line.options().get("--namespace") : System.getenv("KUBEVIRT_NAMESPACE");
+        command.driver.namePrefix = line.option("--name-prefix", DriverConfig.DEFAULT_PREFIX);
+        command.timeout = line.options().get("--timeout");
+        command.skipIf = line.options().get("--skip-if");
+        try {
+            return OptionalInt.of(command.call());
+        } catch (Exception e) {
+            return OptionalInt.of(SandboxerCli.failed(e, RunnerEnvironment.current()));
         }
     }
 }

@@ -52,20 +52,22 @@ public final class SandboxerCli {
         } else { // help, a version request or a mistyped command: all of them, for the usage and picocli's suggestions
             COMMANDS.forEach((name, command) -> cli.addSubcommand(name, command.get()));
         }
-        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            // The message in the failure's own words; the stack only on request (it names classes, not settings).
-            Diagnostics.error(UserMessages.of(e));
-            if (env.debug()) {
-                e.printStackTrace();
-            }
-            return env.systemFailureExitCode();
-        });
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> failed(e, env));
         cli.setParameterExceptionHandler((e, a) -> {
             Diagnostics.error(e.getMessage().replaceFirst("^Error: ", "")); // picocli words some of its own messages so
             e.getCommandLine().usage(Diagnostics.stream());
             return env.systemFailureExitCode();
         });
         return cli.execute(args);
+    }
+
+    /** A stage that failed: the message in the failure's own words, the stack only on request (it names classes, not settings). */
+    static int failed(Exception e, RunnerEnvironment env) {
+        Diagnostics.error(UserMessages.of(e));
+        if (env.debug()) {
+            e.printStackTrace();
+        }
+        return env.systemFailureExitCode();
     }
 
     static String version() {

@@ -23,6 +23,7 @@ class QuickStartTest {
     void theQuickStartKnowsEveryOptionOfRunAndConfig() {
         assertOptions(new RunCommand(), QuickStart.RUN_OPTIONS, QuickStart.RUN_FLAGS);
         assertOptions(new ConfigCommand(), QuickStart.CONFIG_OPTIONS, Set.of());
+        assertOptions(new CleanupCommand(), QuickStart.CLEANUP_OPTIONS, Set.of());
     }
 
     private static void assertOptions(Callable<Integer> command, Set<String> valueOptions, Set<String> flags) {
@@ -41,7 +42,8 @@ class QuickStartTest {
     void anythingButThePlainRunnerFormTakesTheNormalPath() {
         for (String[] args : new String[][] {{"run", "--help"}, {"run", "--no-connection-agent", "script", "build_script"},
                 {"run", "--config=x.json", "script", "build_script"}, {"run", "only-one"}, {"run", "a", "b", "c"}, {"config", "--help"},
-                {"config", "--shell", "zsh"}, {"config", "extra"}, {"gc"}, {}}) {
+                {"config", "--shell", "zsh"}, {"config", "extra"}, {"cleanup", "--help"}, {"cleanup", "extra"},
+                {"cleanup", "--config=x.json"}, {"cleanup", "--unknown", "x"}, {"gc"}, {}}) {
             assertTrue(QuickStart.tryStage(args).isEmpty(), String.join(" ", args));
         }
     }
@@ -71,5 +73,17 @@ class QuickStartTest {
             assertEquals(b.stdout(), a.stdout(), String.join(" ", quick));
             assertTrue(a.stdout().contains("\"hostname\":\"" + (form.length > 0 ? "ci" : "sandboxer") + "-j4001-"), a.stdout());
         }
+    }
+
+    @Test
+    void aFailingCleanupSaysTheSameWhicheverPathReadsItsCommandLine() throws Exception {
+        RunnerEmulator runner = new RunnerEmulator(dir.resolve("job"), "4002");
+        Path missing = dir.resolve("no-such-settings.json");
+        RunnerEmulator.Result quick = runner.stage("cleanup", "--config", missing.toString(), "--timeout", "1h");
+        RunnerEmulator.Result normal = runner.stage("cleanup", "--config=" + missing, "--timeout=1h");
+        assertEquals(normal.exitCode(), quick.exitCode());
+        assertEquals(normal.stderr(), quick.stderr());
+        assertTrue(quick.stderr().contains(missing.toString()), quick.stderr());
+        assertEquals(2, quick.exitCode(), "SYSTEM_FAILURE_EXIT_CODE: " + quick.stderr());
     }
 }
