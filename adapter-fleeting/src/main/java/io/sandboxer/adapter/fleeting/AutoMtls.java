@@ -61,9 +61,7 @@ final class AutoMtls {
             if (host.isEmpty()) {
                 throw new PluginStartException("PLUGIN_CLIENT_CERT holds no certificate");
             }
-            KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-            generator.initialize(new ECGenParameterSpec("secp256r1"), new SecureRandom());
-            KeyPair pair = generator.generateKeyPair();
+            KeyPair pair = newKeyPair();
             return new AutoMtls(pair, selfSigned(pair), host);
         } catch (CertificateException e) {
             throw new PluginStartException("PLUGIN_CLIENT_CERT is not a PEM certificate: " + e.getMessage(), e);
@@ -72,7 +70,15 @@ final class AutoMtls {
         }
     }
 
-    private static X509Certificate selfSigned(KeyPair pair) throws GeneralSecurityException {
+    /** A P-256 key pair, as go-plugin's certificates carry. */
+    static KeyPair newKeyPair() throws GeneralSecurityException {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+        generator.initialize(new ECGenParameterSpec("secp256r1"), new SecureRandom());
+        return generator.generateKeyPair();
+    }
+
+    /** A certificate shaped like go-plugin's (for this plugin's side, and for the AOT training's stand-in host). */
+    static X509Certificate selfSigned(KeyPair pair) throws GeneralSecurityException {
         try {
             X500Name name = new X500Name("CN=localhost,O=sandboxer");
             Instant now = Instant.now();

@@ -20,6 +20,8 @@ import org.slf4j.LoggerFactory;
  * with {@code "provider"}.
  */
 public final class FleetingPlugin {
+    /** The build's training run for the AOT cache ({@link AotTraining}); not for the runner, not in the help. */
+    static final String AOT_TRAINING = "aot-training";
     private FleetingPlugin() {
     }
 
@@ -29,6 +31,9 @@ public final class FleetingPlugin {
         if (Arrays.stream(args).anyMatch(a -> a.equals("version") || a.equals("-version") || a.equals("--version"))) {
             System.out.print(build.text());
             return;
+        }
+        if (args.length == 1 && args[0].equals(AOT_TRAINING)) {
+            System.exit(AotTraining.run(backend, build));
         }
         String capturePath = captureFile(args);
         // stdout belongs to the handshake alone: keep the real one, send everything else to stderr.
