@@ -133,6 +133,7 @@ final class InstanceGroupService extends InstanceGroupGrpc.InstanceGroupImplBase
         }
         states.forEach(response::onNext);
         response.onCompleted();
+        heapTrim.onUpdate();
     }
 
     /** The Fleet runs with {@code deleteFailed}: a failed instance is already being deleted and reported so. */
