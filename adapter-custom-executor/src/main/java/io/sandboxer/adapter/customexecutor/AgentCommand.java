@@ -1,6 +1,7 @@
 package io.sandboxer.adapter.customexecutor;
 
 import io.sandboxer.adapter.customexecutor.agent.AgentDirectory;
+import io.sandboxer.adapter.customexecutor.agent.AgentProcess;
 import io.sandboxer.adapter.customexecutor.agent.ConnectionAgent;
 import io.sandboxer.core.lifecycle.Backoff;
 import io.sandboxer.core.lifecycle.Deadline;
@@ -21,6 +22,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -56,6 +59,17 @@ final class AgentCommand implements Callable<Integer> {
             LOG.info("prepare ended before the sandbox was created; nothing to serve");
             return 0;
         }
+        Semaphore guestUp = new Semaphore(0);
+        // prepare's "up" (its own login worked) cuts short the pause between this agent's attempts.
+        Thread.ofVirtual().name("agent-control").start(() -> {
+            try {
+                if (AgentProcess.UP.equals(control.readLine())) {
+                    guestUp.release();
+                }
+            } catch (IOException e) {
+                // prepare closed the pipe: no more hints
+            }
+        });
         Deadline deadline = Deadline.after(timeout, Clock.systemUTC());
         SshSession ssh;
         ConnectInfo info;
@@ -66,7 +80,7 @@ final class AgentCommand implements Callable<Integer> {
             return 1;
         }
         SshTarget target = SshTarget.of(info, HostKeyPolicy.insecure("the guest's host key was not injected"));
-        ssh = connectWhenUp(target, deadline);
+        ssh = connectWhenUp(target, deadline, guestUp);
         if (ssh == null) {
             return 1;
         }
@@ -82,8 +96,11 @@ final class AgentCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The guest boots meanwhile: connection attempts, backed off, until one logs in or the deadline passes. */
-    private SshSession connectWhenUp(SshTarget target, Deadline deadline) {
+    /**
+     * The guest boots meanwhile: connection attempts, backed off, until one logs in or the deadline passes; the
+     * pause ends early (and the backoff starts over) once prepare says the guest takes logins.
+     */
+    private SshSession connectWhenUp(SshTarget target, Deadline deadline, Semaphore guestUp) {
         Duration pause = Backoff.DEFAULT.initial();
         while (true) {
             try {
@@ -95,7 +112,10 @@ final class AgentCommand implements Callable<Integer> {
                 }
             }
             try {
-                Thread.sleep(pause); // a backed-off retry of an outside service, not a synchronisation
+                if (guestUp.tryAcquire(pause.toMillis(), TimeUnit.MILLISECONDS)) { // a backed-off retry, or prepare's hint
+                    pause = Backoff.DEFAULT.initial(); // one attempt now, then the backoff from its start
+                    continue;
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return null;

@@ -133,6 +133,7 @@ final class PrepareCommand implements Callable<Integer> {
             progress.say("sandbox " + name + " has address " + info.address() + (info.port() == 22 ? "" : " port " + info.port()));
             progress.say("sandbox " + name + " is ready: SSH login as " + info.user() + " works (" + progress.elapsed().toSeconds() + " s)");
             if (agent != null) {
+                agent.guestUp();
                 String notReady = agent.awaitReady(min(AGENT_READY_LIMIT, deadline.remaining()));
                 if (notReady == null) {
                     progress.say("the job's connection agent holds the SSH connection for the run stages");

@@ -19,12 +19,15 @@ import java.util.concurrent.TimeoutException;
 /**
  * {@code prepare}'s handle on the agent it starts: a process in a session of its own ({@code setsid}, so the runner's
  * signals to the stage's process group do not reach it), its log in the job directory, and two pipes: {@link #go}
- * says the sandbox exists (the agent waits for that, so it never meets the leftover of an earlier attempt), and the
- * agent's "ready" line says it holds the connection and serves its socket.
+ * says the sandbox exists (the agent waits for that, so it never meets the leftover of an earlier attempt),
+ * {@link #guestUp} that the guest takes logins, and the agent's "ready" line says it holds the connection and serves
+ * its socket.
  */
 public final class AgentProcess {
     static final String READY = "ready";
     static final String GO = "go";
+    /** prepare's second line to the agent: its own login worked. */
+    public static final String UP = "up";
 
     private final Process process;
     private final AgentDirectory.Job job;
@@ -52,9 +55,18 @@ public final class AgentProcess {
 
     /** The sandbox exists now: the agent may look for it. */
     public void go() {
+        tell(GO);
+    }
+
+    /** prepare's own login worked: an agent still between its backed-off attempts tries again at once. */
+    public void guestUp() {
+        tell(UP);
+    }
+
+    private void tell(String line) {
         try {
             OutputStream in = process.getOutputStream();
-            in.write((GO + "\n").getBytes(StandardCharsets.US_ASCII));
+            in.write((line + "\n").getBytes(StandardCharsets.US_ASCII));
             in.flush();
         } catch (IOException e) {
             // the agent is gone already; awaitReady says so
