@@ -39,6 +39,9 @@ public final class SandboxerCli {
     }
 
     public static void main(String[] args) {
+        if (args.length == 1 && args[0].equals(AotTraining.COMMAND)) {
+            System.exit(AotTraining.run()); // the build's training run for the AOT cache: not in the help
+        }
         OptionalInt quick = QuickStart.tryStage(args);
         System.exit(quick.isPresent() ? quick.getAsInt() : execute(args));
     }

@@ -83,7 +83,7 @@ final class AotTraining {
 
     private static void train(Path work, String backend, BuildInfo build, List<String> failed) throws Exception {
         Path node = work.resolve("node.xml");
-        try (InputStream in = AotTraining.class.getResourceAsStream("/aot-training/test-node.xml")) {
+        try (InputStream in = AotTraining.class.getResourceAsStream("/sandboxer-training/test-node.xml")) {
             Files.write(node, in.readAllBytes());
         }
         Path state = Files.createDirectories(work.resolve("state"));
