@@ -18,25 +18,20 @@ import io.sandboxer.adapter.fleeting.protocol.InitRequest;
 import io.sandboxer.adapter.fleeting.protocol.InstanceGroupGrpc;
 import io.sandboxer.adapter.fleeting.protocol.Settings;
 import io.sandboxer.adapter.fleeting.protocol.UpdateResponse;
+import io.sandboxer.core.training.TrainingNode;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,25 +63,23 @@ final class AotTraining {
     /** Every step of the training in a scratch directory removed afterwards; the names of those that failed. */
     static List<String> runSteps(String backend, BuildInfo build) {
         List<String> failed = new ArrayList<>();
-        Path work = null;
         try {
-            work = Files.createTempDirectory("sandboxer-aot-training");
-            train(work, backend, build, failed);
+            Optional<TrainingNode> node = TrainingNode.create();
+            if (node.isEmpty()) {
+                failed.add("start: the libvirt backend is not on the class path");
+                return failed;
+            }
+            try (TrainingNode n = node.get()) {
+                train(n, backend, build, failed);
+            }
         } catch (Exception e) {
             LOG.warn("the training run stopped early: {}", e.toString());
             failed.add("start: " + e);
-        } finally {
-            deleteTree(work);
         }
         return failed;
     }
 
-    private static void train(Path work, String backend, BuildInfo build, List<String> failed) throws Exception {
-        Path node = work.resolve("node.xml");
-        try (InputStream in = AotTraining.class.getResourceAsStream("/sandboxer-training/test-node.xml")) {
-            Files.write(node, in.readAllBytes());
-        }
-        Path state = Files.createDirectories(work.resolve("state"));
+    private static void train(TrainingNode node, String backend, BuildInfo build, List<String> failed) throws Exception {
         KeyPair hostKey = AutoMtls.newKeyPair();
         X509Certificate hostCertificate = AutoMtls.selfSigned(hostKey);
         String hostPem = "-----BEGIN CERTIFICATE-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
@@ -105,10 +98,7 @@ final class AotTraining {
         try {
             step(failed, "health", () -> HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.newBuilder().setService("plugin").build()));
             InstanceGroupGrpc.InstanceGroupBlockingStub group = InstanceGroupGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.MINUTES);
-            String config = """
-                    {"provider": "libvirt", "uri": "test://%s", "pool_name": "pool", "base_volume_name": "base.qcow2",
-                     "network_name": "default", "state_dir": "%s", "max_size": 2, "vcpu_count": 1, "memory_mib": 512,
-                     "domain_type": "qemu"}""".formatted(node, state);
+            String config = node.libvirtSettings("\"max_size\": 2, \"vcpu_count\": 1, \"memory_mib\": 512");
             step(failed, "Init", () -> group.init(InitRequest.newBuilder().setConfig(ByteString.copyFromUtf8(config))
                     .setSettings(Settings.newBuilder().setConnectorConfig(ConnectorConfig.newBuilder().setUsername("core")
                             .setProtocolPort(CLOSED_PORT).setTimeout(1_000_000_000L))).build()));
@@ -143,17 +133,6 @@ final class AotTraining {
         } catch (RuntimeException e) {
             LOG.warn("training: {} failed: {}", name, e.getMessage());
             failed.add(name);
-        }
-    }
-
-    private static void deleteTree(Path root) {
-        if (root == null) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            LOG.warn("could not remove {}: {}", root, e.getMessage());
         }
     }
 }
