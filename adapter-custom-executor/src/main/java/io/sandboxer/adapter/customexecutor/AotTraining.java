@@ -1,6 +1,6 @@
 package io.sandboxer.adapter.customexecutor;
 
-import io.sandboxer.core.training.TrainingNode;
+import io.sandboxer.core.training.TrainingBackend;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -23,13 +23,13 @@ final class AotTraining {
 
     static int run() {
         try {
-            Optional<TrainingNode> created = TrainingNode.create();
+            Optional<TrainingBackend> created = TrainingBackend.create();
             if (created.isEmpty()) {
-                Diagnostics.warn("training: the libvirt backend is not on the class path; config only");
+                Diagnostics.warn("training: no backend on the class path ships training settings; config only");
                 return QuickStart.tryStage(new String[] {"config"}).orElse(1);
             }
-            try (TrainingNode node = created.get()) {
-                Path settings = Files.writeString(node.dir().resolve("settings.json"), node.libvirtSettings(""));
+            try (TrainingBackend backend = created.get()) {
+                Path settings = Files.writeString(backend.dir().resolve("settings.json"), backend.settings());
                 int config = QuickStart.tryStage(new String[] {"config", "--config", settings.toString()}).orElse(1);
                 int cleanup = QuickStart.tryStage(new String[] {"cleanup", "--config", settings.toString()}).orElse(1);
                 return Math.max(config, cleanup);

@@ -18,7 +18,7 @@ import io.sandboxer.adapter.fleeting.protocol.InitRequest;
 import io.sandboxer.adapter.fleeting.protocol.InstanceGroupGrpc;
 import io.sandboxer.adapter.fleeting.protocol.Settings;
 import io.sandboxer.adapter.fleeting.protocol.UpdateResponse;
-import io.sandboxer.core.training.TrainingNode;
+import io.sandboxer.core.training.TrainingBackend;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -29,6 +29,7 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -64,13 +65,13 @@ final class AotTraining {
     static List<String> runSteps(String backend, BuildInfo build) {
         List<String> failed = new ArrayList<>();
         try {
-            Optional<TrainingNode> node = TrainingNode.create();
-            if (node.isEmpty()) {
-                failed.add("start: the libvirt backend is not on the class path");
+            Optional<TrainingBackend> training = TrainingBackend.create();
+            if (training.isEmpty()) {
+                failed.add("start: no backend on the class path ships training settings");
                 return failed;
             }
-            try (TrainingNode n = node.get()) {
-                train(n, backend, build, failed);
+            try (TrainingBackend scratch = training.get()) {
+                train(scratch, backend, build, failed);
             }
         } catch (Exception e) {
             LOG.warn("the training run stopped early: {}", e.toString());
@@ -79,14 +80,14 @@ final class AotTraining {
         return failed;
     }
 
-    private static void train(TrainingNode node, String backend, BuildInfo build, List<String> failed) throws Exception {
+    private static void train(TrainingBackend scratch, String backend, BuildInfo build, List<String> failed) throws Exception {
         KeyPair hostKey = AutoMtls.newKeyPair();
         X509Certificate hostCertificate = AutoMtls.selfSigned(hostKey);
         String hostPem = "-----BEGIN CERTIFICATE-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
                 .encodeToString(hostCertificate.getEncoded()) + "\n-----END CERTIFICATE-----\n";
         InstanceGroupService service = new InstanceGroupService(backend, FleetingPlugin::sshProbe, build);
         ByteArrayOutputStream handshake = new ByteArrayOutputStream();
-        GoPluginServer server = GoPluginServer.start(new Handshake(0, 10000, 25000, Optional.of(hostPem)), service,
+        GoPluginServer server = GoPluginServer.start(Handshake.fromEnvironment(Map.of("PLUGIN_CLIENT_CERT", hostPem)), service,
                 new PrintStream(handshake, true, StandardCharsets.US_ASCII), service::closeQuietly);
         String[] line = handshake.toString(StandardCharsets.US_ASCII).strip().split("\\|");
         X509Certificate pluginCertificate = (X509Certificate) CertificateFactory.getInstance("X.509")
@@ -98,7 +99,7 @@ final class AotTraining {
         try {
             step(failed, "health", () -> HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.newBuilder().setService("plugin").build()));
             InstanceGroupGrpc.InstanceGroupBlockingStub group = InstanceGroupGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.MINUTES);
-            String config = node.libvirtSettings("\"max_size\": 2, \"vcpu_count\": 1, \"memory_mib\": 512");
+            String config = scratch.settings();
             step(failed, "Init", () -> group.init(InitRequest.newBuilder().setConfig(ByteString.copyFromUtf8(config))
                     .setSettings(Settings.newBuilder().setConnectorConfig(ConnectorConfig.newBuilder().setUsername("core")
                             .setProtocolPort(CLOSED_PORT).setTimeout(1_000_000_000L))).build()));

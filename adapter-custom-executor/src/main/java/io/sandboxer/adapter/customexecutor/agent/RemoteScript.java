@@ -104,10 +104,8 @@ public final class RemoteScript {
     private Long awaitGroup() {
         try {
             return group.get(GROUP_ID_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
+        } catch (TimeoutException | ExecutionException e) {
             return null; // the wrapper never started: the channel's close is all there is
-        } catch (ExecutionException e) {
-            return null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return null;
