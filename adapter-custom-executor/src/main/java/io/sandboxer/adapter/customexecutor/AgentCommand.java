@@ -22,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -60,11 +61,14 @@ final class AgentCommand implements Callable<Integer> {
             return 0;
         }
         Semaphore guestUp = new Semaphore(0);
-        // prepare's "up" (its own login worked) cuts short the pause between this agent's attempts.
+        CompletableFuture<Void> guestReady = new CompletableFuture<>();
+        // prepare's "up" (the guest is ready for the job) cuts short the pause between this agent's attempts, and lets
+        // the first script's shell start.
         Thread.ofVirtual().name("agent-control").start(() -> {
             try {
                 if (AgentProcess.UP.equals(control.readLine())) {
                     guestUp.release();
+                    guestReady.complete(null);
                 }
             } catch (IOException e) {
                 // prepare closed the pipe: no more hints
@@ -86,6 +90,7 @@ final class AgentCommand implements Callable<Integer> {
         }
         ConnectionAgent agent = new ConnectionAgent(job, ssh, info.os(), idleTimeout, Clock.systemUTC());
         agent.bind();
+        guestReady.thenRun(agent::guestReady);
         System.out.println("ready");
         System.out.flush();
         System.out.close(); // prepare has what it waited for; nothing else of ours goes to its pipe

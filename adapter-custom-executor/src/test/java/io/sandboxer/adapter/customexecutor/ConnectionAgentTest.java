@@ -120,6 +120,40 @@ class ConnectionAgentTest {
         }
     }
 
+    /**
+     * The shell of each sub-stage is started ahead, once the previous script has ended (the first once prepare found the
+     * guest ready), and serves that one script only: the script's own pid was a waiting shell before its run stage
+     * started, and every sub-stage gets another.
+     */
+    @Test
+    void eachScriptRunsInAFreshShellStartedBeforeItsRunStage() throws Exception {
+        Job job = job("3009");
+        try (AutoCloseable booted = boot(job)) {
+            prepare(job);
+            List<Long> used = new ArrayList<>();
+            for (String stage : List.of("prepare_script", "get_sources", "build_script")) {
+                Poll.until("a shell waits for " + stage, Duration.ofSeconds(20), () -> waitingShells().stream().anyMatch(pid -> !used.contains(pid)));
+                List<Long> waiting = waitingShells();
+
+                RunnerEmulator.Result ran = job.run(stage, "echo $$\n");
+
+                assertEquals(0, ran.exitCode(), ran.stderr());
+                long shell = Long.parseLong(ran.stdout().strip());
+                assertTrue(waiting.contains(shell), stage + " ran in shell " + shell + ", not one of those waiting before it: " + waiting);
+                assertFalse(used.contains(shell), stage + " ran in an earlier sub-stage's shell");
+                used.add(shell);
+            }
+            assertEquals(0, job.runner().stage("cleanup", "--config", job.config().toString()).exitCode());
+            Poll.until("no shell is left waiting", Duration.ofSeconds(20), () -> waitingShells().isEmpty());
+        }
+    }
+
+    /** The guest's bash processes: the emulated guest's SSH server runs its commands as this JVM's descendants. */
+    private static List<Long> waitingShells() {
+        return ProcessHandle.current().descendants().filter(p -> p.info().command().orElse("").endsWith("/bash"))
+                .map(ProcessHandle::pid).toList();
+    }
+
     @Test
     void aSigkilledRunStageMakesTheAgentStopItsScript() throws Exception {
         Job job = job("3002");

@@ -36,7 +36,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class SshSession implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SshSession.class);
-    private static final int PUMP_BUFFER = 32 * 1024;
 
     private final SSHClient client;
     private final SshTarget target;
@@ -136,40 +135,21 @@ public final class SshSession implements AutoCloseable {
      * Sinks are flushed after every chunk and never closed.
      */
     public ExecResult exec(String command, InputStream stdin, OutputStream stdout, OutputStream stderr) {
+        return start(command).finish(stdin, stdout, stderr);
+    }
+
+    /**
+     * Starts {@code command} now and leaves its input and sinks for later ({@link StartedCommand#finish}): the
+     * channel, the server's session set-up and the command's own start are paid before its input is known.
+     */
+    public StartedCommand start(String command) {
         ensureNotCancelled();
         Session session = null;
         try {
             session = client.startSession();
             ensureNotCancelled();
-            Session.Command cmd = session.exec(command);
-            Thread out = pump(cmd.getInputStream(), stdout, "ssh-stdout");
-            Thread err = pump(cmd.getErrorStream(), stderr, "ssh-stderr");
-            Thread in = stdin == null ? null : feed(stdin, cmd.getOutputStream());
-            if (stdin == null) {
-                cmd.getOutputStream().close(); // EOF: commands that read stdin must not wait forever
-            }
-            out.join();
-            err.join();
-            cmd.join();
-            if (in != null) {
-                in.interrupt();
-            }
-            ensureNotCancelled();
-            String signal = cmd.getExitSignal() == null ? null : cmd.getExitSignal().name();
-            return new ExecResult(cmd.getExitStatus(), signal);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            cancel();
-            throw new SshException(SshException.Kind.CANCELLED, "interrupted while running a command on " + target, e);
+            return new StartedCommand(this, session, session.exec(command));
         } catch (IOException | RuntimeException e) {
-            if (cancelled.get()) {
-                throw new SshException(SshException.Kind.CANCELLED, "command on " + target + " was cancelled", e);
-            }
-            if (e instanceof SshException se) {
-                throw se;
-            }
-            throw new SshException(SshException.Kind.CHANNEL, "running a command on " + target + " failed: " + e.getMessage(), e);
-        } finally {
             if (session != null) {
                 try {
                     session.close();
@@ -177,7 +157,19 @@ public final class SshSession implements AutoCloseable {
                     // the channel is gone either way
                 }
             }
+            throw commandFailure("starting a command", e);
         }
+    }
+
+    /** A command's failure in words: cancelled when this session was, else the channel's error. */
+    SshException commandFailure(String action, Exception e) {
+        if (cancelled.get()) {
+            return new SshException(SshException.Kind.CANCELLED, "command on " + target + " was cancelled", e);
+        }
+        if (e instanceof SshException se) {
+            return se;
+        }
+        return new SshException(SshException.Kind.CHANNEL, action + " on " + target + " failed: " + e.getMessage(), e);
     }
 
     /** Runs {@code command} and returns its stdout as text; for short commands only. */
@@ -259,37 +251,10 @@ public final class SshSession implements AutoCloseable {
         closeQuietly(client);
     }
 
-    private void ensureNotCancelled() {
+    void ensureNotCancelled() {
         if (cancelled.get()) {
             throw new SshException(SshException.Kind.CANCELLED, "SSH session to " + target + " was cancelled", null);
         }
-    }
-
-    private static Thread pump(InputStream from, OutputStream to, String name) {
-        return Thread.ofVirtual().name(name).start(() -> {
-            byte[] buffer = new byte[PUMP_BUFFER];
-            try (from) {
-                int n;
-                while ((n = from.read(buffer)) >= 0) {
-                    if (to != null) {
-                        to.write(buffer, 0, n);
-                        to.flush();
-                    }
-                }
-            } catch (IOException e) {
-                LOG.debug("stream {} ended: {}", name, e.toString());
-            }
-        });
-    }
-
-    private static Thread feed(InputStream from, OutputStream to) {
-        return Thread.ofVirtual().name("ssh-stdin").start(() -> {
-            try (to) {
-                from.transferTo(to);
-            } catch (IOException e) {
-                LOG.debug("stdin feed ended: {}", e.toString());
-            }
-        });
     }
 
     private static SshException classify(SshTarget target, Throwable e) {

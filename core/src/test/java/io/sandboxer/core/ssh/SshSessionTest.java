@@ -108,6 +108,42 @@ class SshSessionTest {
     }
 
     @Test
+    void aStartedCommandRunsBeforeItsInputAndKeepsItsEarlyOutputForTheSinks() throws Exception {
+        Path ran = dir.resolve("started-" + UUID.randomUUID());
+        var out = new ByteArrayOutputStream();
+        var err = new ByteArrayOutputStream();
+        try (SshSession ssh = connect()) {
+            StartedCommand started = ssh.start("touch " + ran + "; echo early-out; echo early-err >&2; exec /bin/sh");
+            // The remote side runs (and has printed) before any input or sink exists.
+            Poll.until("the started command runs", Duration.ofSeconds(10), () -> Files.exists(ran));
+            assertTrue(started.isAlive(), "it waits for its input");
+
+            ExecResult result = started.finish(new ByteArrayInputStream("echo late-out\nexit 4\n".getBytes(StandardCharsets.UTF_8)), out, err);
+
+            assertEquals(4, result.exitCode());
+            assertEquals("early-out\nlate-out\n", out.toString(StandardCharsets.UTF_8));
+            assertEquals("early-err\n", err.toString(StandardCharsets.UTF_8));
+            assertEquals(0, ssh.exec("true", null, null).exitCode(), "the connection serves on");
+        }
+    }
+
+    @Test
+    void aStartedCommandThatEndedIsNotAliveAndAClosedOneEnds() throws Exception {
+        // cat reads its stdin, then a file that is not there: it ends when its input does (or when it is killed).
+        String marker = "cat - " + dir.resolve("never-" + UUID.randomUUID());
+        try (SshSession ssh = connect()) {
+            StartedCommand quick = ssh.start("exit 0");
+            Poll.until("the command has ended", Duration.ofSeconds(10), () -> !quick.isAlive());
+
+            StartedCommand waiting = ssh.start("exec " + marker);
+            Poll.until("the waiting command runs", Duration.ofSeconds(10), () -> processRunning(marker));
+            assertTrue(waiting.isAlive());
+            waiting.close();
+            Poll.until("the closed command is gone", Duration.ofSeconds(10), () -> !processRunning(marker));
+        }
+    }
+
+    @Test
     void hundredMegabytesAreStreamedNotBuffered() {
         long total = 100L * 1024 * 1024;
         AtomicLong received = new AtomicLong();

@@ -20,13 +20,13 @@ import java.util.concurrent.TimeoutException;
  * {@code prepare}'s handle on the agent it starts: a process in a session of its own ({@code setsid}, so the runner's
  * signals to the stage's process group do not reach it), its log in the job directory, and two pipes: {@link #go}
  * says the sandbox exists (the agent waits for that, so it never meets the leftover of an earlier attempt),
- * {@link #guestUp} that the guest takes logins, and the agent's "ready" line says it holds the connection and serves
+ * {@link #guestUp} that the guest is ready for the job (logins work, its set-up has finished), and the agent's "ready" line says it holds the connection and serves
  * its socket.
  */
 public final class AgentProcess {
     static final String READY = "ready";
     static final String GO = "go";
-    /** prepare's second line to the agent: its own login worked. */
+    /** prepare's second line to the agent: the guest is ready for the job (prepare's own readiness check passed). */
     public static final String UP = "up";
 
     private final Process process;
@@ -58,7 +58,10 @@ public final class AgentProcess {
         tell(GO);
     }
 
-    /** prepare's own login worked: an agent still between its backed-off attempts tries again at once. */
+    /**
+     * The guest is ready for the job: an agent still between its backed-off attempts tries again at once, and one
+     * that holds its connection starts the first script's shell.
+     */
     public void guestUp() {
         tell(UP);
     }

@@ -50,6 +50,8 @@ public final class ConnectionAgent {
     private final OsFamily os;
     private final Duration idleTimeout;
     private final Clock clock;
+    /** Linux guests: the next script's shell, started ahead of it. */
+    private final NextShell nextShell;
     private final AtomicInteger running = new AtomicInteger();
     private final AtomicReference<Instant> lastActive = new AtomicReference<>();
     private final AtomicReference<String> stopReason = new AtomicReference<>();
@@ -64,7 +66,18 @@ public final class ConnectionAgent {
         this.os = Objects.requireNonNull(os, "os");
         this.idleTimeout = Objects.requireNonNull(idleTimeout, "idleTimeout");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.nextShell = new NextShell(ssh);
         lastActive.set(clock.instant());
+    }
+
+    /**
+     * prepare found the guest ready for the job (users, groups and files in place): the first script's shell can start
+     * now. Not before: a shell started while the guest still set itself up would miss what that set-up changed.
+     */
+    public void guestReady() {
+        if (os == OsFamily.LINUX) {
+            nextShell.prepare();
+        }
     }
 
     /** Binds the socket (0600) and notes this process's pid; after this, {@link #serve} answers. */
@@ -118,6 +131,7 @@ public final class ConnectionAgent {
             Thread.ofVirtual().name("agent-client").start(() -> answer(client, expected));
         }
         watchdog.interrupt();
+        nextShell.close();
         ssh.close();
         try {
             deleteIfOurs(job.socket(), socketKey);
@@ -201,8 +215,7 @@ public final class ConnectionAgent {
             Thread.ofVirtual().name("agent-cancel").start(() -> stopOnCancelOrHangUp(in, remote, ended));
             AgentProtocol.write(out, AgentProtocol.STARTED, new byte[0]);
             try {
-                ExecResult result = remote.run(ssh, script.payload(), AgentProtocol.framing(out, AgentProtocol.OUT),
-                        AgentProtocol.framing(out, AgentProtocol.ERR));
+                ExecResult result = runInGuest(remote, script.payload(), out);
                 ended.set(true);
                 LOG.info("{} exited with {}", stage, result.exitCode());
                 AgentProtocol.write(out, AgentProtocol.EXIT, result.exitCode());
@@ -214,6 +227,19 @@ public final class ConnectionAgent {
         } finally {
             lastActive.set(clock.instant());
             running.decrementAndGet();
+        }
+    }
+
+    private ExecResult runInGuest(RemoteScript remote, byte[] script, DataOutputStream out) {
+        if (os != OsFamily.LINUX) {
+            return remote.run(ssh, script, AgentProtocol.framing(out, AgentProtocol.OUT), AgentProtocol.framing(out, AgentProtocol.ERR));
+        }
+        try {
+            return remote.run(nextShell.take(), script, AgentProtocol.framing(out, AgentProtocol.OUT), AgentProtocol.framing(out, AgentProtocol.ERR));
+        } finally {
+            if (ssh.isOpen()) {
+                nextShell.prepare(); // the script has ended: the next one's shell starts now (NextShell says why not earlier)
+            }
         }
     }
 

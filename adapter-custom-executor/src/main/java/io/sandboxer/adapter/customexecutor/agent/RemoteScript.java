@@ -3,6 +3,7 @@ package io.sandboxer.adapter.customexecutor.agent;
 import io.sandboxer.core.bootstrap.OsFamily;
 import io.sandboxer.core.ssh.ExecResult;
 import io.sandboxer.core.ssh.SshSession;
+import io.sandboxer.core.ssh.StartedCommand;
 import java.io.ByteArrayInputStream;
 import java.io.OutputStream;
 import java.time.Duration;
@@ -67,9 +68,25 @@ public final class RemoteScript {
             ssh.upload(script, remote, 0600);
             return ssh.exec("pwsh -NoProfile -NonInteractive -ExecutionPolicy Bypass -File " + remote, stdout, stderr);
         }
+        return run(startShell(ssh), script, stdout, stderr);
+    }
+
+    /**
+     * Starts the shell a Linux script runs in ({@link #LINUX_WRAPPER}), which then waits for the script on stdin: the
+     * session set-up and the shell's start, most of a short script's cost on a slow guest, can so be paid ahead.
+     */
+    public static StartedCommand startShell(SshSession ssh) {
+        return ssh.start(LINUX_WRAPPER);
+    }
+
+    /** Runs a Linux script in a shell from {@link #startShell}; blocks until it ends. */
+    public ExecResult run(StartedCommand shell, byte[] script, OutputStream stdout, OutputStream stderr) {
+        if (os != OsFamily.LINUX) {
+            throw new IllegalStateException("a started shell runs Linux scripts only");
+        }
         GroupIdFilter errors = new GroupIdFilter(stderr, group::complete);
         try {
-            ExecResult result = ssh.exec(LINUX_WRAPPER, new ByteArrayInputStream(script), stdout, errors);
+            ExecResult result = shell.finish(new ByteArrayInputStream(script), stdout, errors);
             exited = true;
             return result;
         } finally {
