@@ -62,29 +62,7 @@ fi
 [ "$(id -u)" -eq 0 ] || { echo "libvirt-host.sh must run as root (it starts libvirtd and defines a network)" >&2; exit 1; }
 command -v libvirtd >/dev/null || { echo "libvirtd is missing: apt-get install libvirt-daemon-system libvirt-daemon-driver-qemu qemu-system-x86 dnsmasq-base" >&2; exit 1; }
 
-# Without udev, /dev/kvm can stay root-only. libvirt then sees "KVM usable" differ between its QEMU probe and
-# later checks and re-probes QEMU on every call (a define took over a minute). Give it the mode udev gives it.
-if [ -c /dev/kvm ] && getent group kvm >/dev/null && [ "$(stat -c '%G %a' /dev/kvm)" != "kvm 660" ]; then
-  log "setting /dev/kvm to root:kvm 0660, as udev would"
-  chgrp kvm /dev/kvm && chmod 660 /dev/kvm
-fi
-
-if ! pgrep -x virtlogd >/dev/null; then
-  log "starting virtlogd"
-  virtlogd -d
-fi
-if ! pgrep -x libvirtd >/dev/null; then
-  # libvirtd's destroy returns once QEMU is reaped. libvirt daemonizes QEMU, so its parent becomes the nearest
-  # subreaper, else pid 1. A service manager reaps at once; a container's or a VM sandbox's pid 1 may not (here it
-  # took ~2 s per destroy). Under `tini -s` libvirtd's QEMUs are tini's to reap, as under systemd.
-  if [ "$(ps -o comm= -p 1)" != systemd ] && command -v tini >/dev/null; then
-    log "starting libvirtd (under tini, which reaps its QEMU processes)"
-    setsid tini -s -- libvirtd </dev/null >>/var/log/sandboxer-libvirtd.log 2>&1 &
-  else
-    log "starting libvirtd"
-    libvirtd -d
-  fi
-fi
+"$(dirname "$0")/start-libvirtd.sh"
 for _ in $(seq 1 100); do
   virsh -c "$URI" version >/dev/null 2>&1 && break
   sleep 0.1
