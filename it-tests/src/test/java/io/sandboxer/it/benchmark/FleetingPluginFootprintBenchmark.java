@@ -27,13 +27,34 @@ class FleetingPluginFootprintBenchmark {
     @TempDir
     Path dir;
 
+    /** What one run of the scale scenario saw. */
+    private record Footprint(long startAndInit, long readyRss, List<Long> steadyRss, List<Long> idleRss, List<Long> updateMs, double cpuShare) {
+    }
+
     @Test
     void hundredBootingInstancesUnderSteadyUpdates() throws Exception {
+        Footprint run = scale(INSTANCES, dir.resolve("hundred"));
+        // The same calls with one instance: what the plugin holds anyway once it has served that long (its JIT code, a
+        // heap whose pages were all touched), so the difference after Decrease is what the instances left behind.
+        Footprint one = scale(1, dir.resolve("one"));
+        BenchmarkReport.row("Fleeting plugin (test driver)", "start + Init, as fleeting.RunPlugin and Init see it", run.startAndInit() + " ms");
+        BenchmarkReport.row("Fleeting plugin (test driver)", "RSS after Init", mib(run.readyRss()));
+        BenchmarkReport.row("Fleeting plugin (test driver)", INSTANCES + " booting instances, an Update every 3 s: RSS max / last",
+                mib(max(run.steadyRss())) + " / " + mib(run.steadyRss().getLast()));
+        BenchmarkReport.row("Fleeting plugin (test driver)", INSTANCES + " booting instances: CPU (share of one core) and Update time",
+                String.format(java.util.Locale.ROOT, "%.1f %% of a core; Update median %d ms", run.cpuShare() * 100, median(run.updateMs())));
+        BenchmarkReport.row("Fleeting plugin (test driver)", "after Decrease of all, idle Updates: RSS first / last",
+                mib(run.idleRss().getFirst()) + " / " + mib(run.idleRss().getLast()));
+        BenchmarkReport.row("Fleeting plugin (test driver)", "the same calls with 1 instance: RSS after Decrease, idle Updates (last)",
+                mib(one.idleRss().getLast()));
+    }
+
+    private Footprint scale(int instances, Path dir) throws Exception {
         Path state = Files.createDirectories(dir.resolve("state"));
         Path config = Files.writeString(dir.resolve("plugin.json"), """
                 {"uri": "test://%s", "pool_name": "pool", "base_volume_name": "base.qcow2", "network_name": "default",
                  "state_dir": "%s", "max_size": %d, "vcpu_count": 1, "memory_mib": 512, "domain_type": "qemu", "address_source": "auto"}
-                """.formatted(TestResources.path("/libvirt/test-node.xml"), state, INSTANCES));
+                """.formatted(TestResources.path("/libvirt/test-node.xml"), state, instances));
         Path log = dir.resolve("host.log");
         List<Long> steadyRss = new ArrayList<>();
         List<Long> idleRss = new ArrayList<>();
@@ -42,10 +63,10 @@ class FleetingPluginFootprintBenchmark {
         long steadyCpuEnd = -1;
         long steadyWallStart = 0;
         long steadyWallEnd = 0;
-        long readyRss = 0;
-        long startAndInit = 0;
+        long readyRss;
+        long startAndInit;
         try (FleetingHost host = FleetingHost.start("scale", PLUGIN, config, TestResources.path("/keys/openssh_ed25519"), log,
-                Duration.ofMinutes(10), "-instances", Integer.toString(INSTANCES), "-rounds", "20", "-every", "3s")) {
+                Duration.ofMinutes(10), "-instances", Integer.toString(instances), "-rounds", "20", "-every", "3s")) {
             JsonNode ready = host.until("ready");
             startAndInit = ready.path("start_and_init_ms").asLong();
             ProcessHandle plugin = host.plugins().getFirst();
@@ -72,14 +93,7 @@ class FleetingPluginFootprintBenchmark {
             host.awaitCleanExit(log);
         }
         double cpuShare = (steadyCpuEnd - steadyCpuStart) / (double) CLOCK_TICKS / ((steadyWallEnd - steadyWallStart) / 1e9);
-        BenchmarkReport.row("Fleeting plugin (test driver)", "start + Init, as fleeting.RunPlugin and Init see it", startAndInit + " ms");
-        BenchmarkReport.row("Fleeting plugin (test driver)", "RSS after Init", mib(readyRss));
-        BenchmarkReport.row("Fleeting plugin (test driver)", INSTANCES + " booting instances, an Update every 3 s: RSS max / last",
-                mib(max(steadyRss)) + " / " + mib(steadyRss.getLast()));
-        BenchmarkReport.row("Fleeting plugin (test driver)", INSTANCES + " booting instances: CPU (share of one core) and Update time",
-                String.format(java.util.Locale.ROOT, "%.1f %% of a core; Update median %d ms", cpuShare * 100, median(updateMs)));
-        BenchmarkReport.row("Fleeting plugin (test driver)", "after Decrease of all, idle Updates: RSS first / last",
-                mib(idleRss.getFirst()) + " / " + mib(idleRss.getLast()));
+        return new Footprint(startAndInit, readyRss, steadyRss, idleRss, updateMs, cpuShare);
     }
 
     private static long rssKib(ProcessHandle process) throws IOException {
