@@ -107,6 +107,15 @@ class SshSessionTest {
         assertEquals("from-script\n", out.toString(StandardCharsets.UTF_8));
     }
 
+    /** sshj is left on the JDK's providers: registering BouncyCastle loaded ~500 classes at every stage's start. */
+    @Test
+    void sshjUsesTheJdksCryptographyNotBouncyCastle() {
+        try (SshSession ssh = connect()) {
+            assertEquals(0, ssh.exec("true", null, null).exitCode());
+        }
+        assertEquals(null, net.schmizz.sshj.common.SecurityUtils.getSecurityProvider(), "sshj registered a JCE provider of its own");
+    }
+
     @Test
     void aStartedCommandRunsBeforeItsInputAndKeepsItsEarlyOutputForTheSinks() throws Exception {
         Path ran = dir.resolve("started-" + UUID.randomUUID());
