@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The AOT cache's training run takes the stages' real paths (a config stage, and a cleanup that really opened the
+ * The AOT cache's training run takes the stages' real paths (a config stage, a create and delete, and a cleanup that really opened the
  * libvirt backend on the test driver and found nothing), so the cache holds what a stage loads; it leaves nothing.
  */
 class AotTrainingTest {
