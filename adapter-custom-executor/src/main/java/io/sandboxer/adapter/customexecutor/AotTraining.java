@@ -62,7 +62,8 @@ final class AotTraining {
             try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
                 closedPort = socket.getLocalPort();
             }
-            SshTarget nobody = new SshTarget("127.0.0.1", closedPort, access.access().user(), access.access().credential(), HostKeyPolicy.insecure("training"));
+            SshTarget nobody = new SshTarget("127.0.0.1", closedPort, access.access().user(), access.access().credential(),
+                    HostKeyPolicy.insecure("training"));
             try (SshSession ssh = SshSession.connect(nobody, SshOptions.DEFAULT.withConnectTimeout(Duration.ofSeconds(1)))) {
                 ssh.isOpen(); // nothing listens there: not reached
             } catch (SshException expected) {

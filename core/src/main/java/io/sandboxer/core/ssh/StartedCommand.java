@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import net.schmizz.sshj.connection.channel.direct.Session;
 import org.slf4j.Logger;
@@ -123,7 +124,7 @@ public final class StartedCommand implements AutoCloseable {
             sink = to == null ? OutputStream.nullOutputStream() : to;
             early.writeTo(sink);
             if (dropped > 0) {
-                sink.write(("[sandboxer: " + dropped + " bytes of early output dropped]\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                sink.write(("[sandboxer: " + dropped + " bytes of early output dropped]\n").getBytes(StandardCharsets.UTF_8));
             }
             sink.flush();
             early = null;

@@ -2,6 +2,7 @@ package io.sandboxer.core.ssh;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,6 +41,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import net.schmizz.sshj.common.SecurityUtils;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -113,7 +115,7 @@ class SshSessionTest {
         try (SshSession ssh = connect()) {
             assertEquals(0, ssh.exec("true", null, null).exitCode());
         }
-        assertEquals(null, net.schmizz.sshj.common.SecurityUtils.getSecurityProvider(), "sshj registered a JCE provider of its own");
+        assertNull(SecurityUtils.getSecurityProvider(), "sshj registered a JCE provider of its own");
     }
 
     @Test

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -42,7 +43,7 @@ class FleetingPluginFootprintBenchmark {
         BenchmarkReport.row("Fleeting plugin (test driver)", INSTANCES + " booting instances, an Update every 3 s: RSS max / last",
                 mib(max(run.steadyRss())) + " / " + mib(run.steadyRss().getLast()));
         BenchmarkReport.row("Fleeting plugin (test driver)", INSTANCES + " booting instances: CPU (share of one core) and Update time",
-                String.format(java.util.Locale.ROOT, "%.1f %% of a core; Update median %d ms", run.cpuShare() * 100, median(run.updateMs())));
+                String.format(Locale.ROOT, "%.1f %% of a core; Update median %d ms", run.cpuShare() * 100, median(run.updateMs())));
         BenchmarkReport.row("Fleeting plugin (test driver)", "after Decrease of all, idle Updates: RSS first / last",
                 mib(run.idleRss().getFirst()) + " / " + mib(run.idleRss().getLast()));
         BenchmarkReport.row("Fleeting plugin (test driver)", "the same calls with 1 instance: RSS after Decrease, idle Updates (last)",

@@ -20,8 +20,8 @@ import java.util.concurrent.TimeoutException;
  * {@code prepare}'s handle on the agent it starts: a process in a session of its own ({@code setsid}, so the runner's
  * signals to the stage's process group do not reach it), its log in the job directory, and two pipes: {@link #go}
  * says the sandbox exists (the agent waits for that, so it never meets the leftover of an earlier attempt),
- * {@link #guestUp} that the guest is ready for the job (logins work, its set-up has finished), and the agent's "ready" line says it holds the connection and serves
- * its socket.
+ * {@link #guestUp} that the guest is ready for the job (logins work, its set-up has finished), and the agent's
+ * "ready" line says it holds the connection and serves its socket.
  */
 public final class AgentProcess {
     static final String READY = "ready";
