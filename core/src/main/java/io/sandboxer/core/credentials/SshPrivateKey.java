@@ -24,10 +24,6 @@ import net.schmizz.sshj.userauth.password.PasswordUtils;
  * key type and the public key's fingerprint.
  */
 public final class SshPrivateKey {
-    static {
-        SshjCrypto.configure();
-    }
-
     private final Secret text;
     private final String source;
     private final KeyPair keyPair;

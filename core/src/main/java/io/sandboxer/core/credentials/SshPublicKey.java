@@ -13,10 +13,6 @@ import net.schmizz.sshj.common.KeyType;
  * An SSH public key in wire form: what goes into {@code authorized_keys}, and what a client pins as a host key.
  */
 public record SshPublicKey(String type, byte[] blob) {
-    static {
-        SshjCrypto.configure();
-    }
-
     public SshPublicKey {
         Objects.requireNonNull(type, "type");
         blob = blob.clone();

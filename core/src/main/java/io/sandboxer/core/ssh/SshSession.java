@@ -1,7 +1,6 @@
 package io.sandboxer.core.ssh;
 
 import io.sandboxer.core.credentials.SshPublicKey;
-import io.sandboxer.core.credentials.SshjCrypto;
 import io.sandboxer.core.model.Credential;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -37,10 +36,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class SshSession implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SshSession.class);
-
-    static {
-        SshjCrypto.configure();
-    }
 
     private final SSHClient client;
     private final SshTarget target;

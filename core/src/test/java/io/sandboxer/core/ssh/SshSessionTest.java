@@ -2,7 +2,6 @@ package io.sandboxer.core.ssh;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -41,7 +40,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import net.schmizz.sshj.common.SecurityUtils;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -107,15 +105,6 @@ class SshSessionTest {
             assertEquals(3, result.exitCode());
         }
         assertEquals("from-script\n", out.toString(StandardCharsets.UTF_8));
-    }
-
-    /** sshj is left on the JDK's providers: registering BouncyCastle loaded ~500 classes at every stage's start. */
-    @Test
-    void sshjUsesTheJdksCryptographyNotBouncyCastle() {
-        try (SshSession ssh = connect()) {
-            assertEquals(0, ssh.exec("true", null, null).exitCode());
-        }
-        assertNull(SecurityUtils.getSecurityProvider(), "sshj registered a JCE provider of its own");
     }
 
     @Test
