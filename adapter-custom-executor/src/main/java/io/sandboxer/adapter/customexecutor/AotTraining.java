@@ -23,15 +23,17 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * The AOT cache's training run ({@code sandboxer aot-training}, run by the build's {@code make-aot-cache} with a
- * {@code JOB_RESPONSE_FILE} of its own, never by the runner): in one JVM, a {@code config} stage, what
- * {@code prepare} does before it waits for a guest, and a {@code cleanup} stage, all on libvirt's in-memory test
- * driver (settings, the job identity, the guest's access, the backend's start, create and delete, the SSH client's
- * set-up: what {@code prepare}, {@code cleanup} and the connection agent load before they reach a real hypervisor).
- * It leaves nothing behind. Returns the worst exit code; a failure costs the cache some classes, never correctness.
+ * The AOT caches' training runs (run by the build's {@code make-aot-cache} with a {@code JOB_RESPONSE_FILE} of its
+ * own, never by the runner), on libvirt's in-memory test driver. A JVM loads every class of its AOT cache at start,
+ * so each kind of stage has a cache of its own path: {@code sandboxer aot-training} runs a {@code config} and a
+ * {@code cleanup} stage (settings, the job identity, the backend's start and lookups: what the short stages load,
+ * {@code run} included); {@code sandboxer aot-training prepare} does what {@code prepare} does before it waits for
+ * a guest (the guest's access, a create and delete, the SSH client's set-up), which the connection agent shares.
+ * Each leaves nothing behind and returns the worst exit code; a failure costs a cache some classes, never correctness.
  */
 final class AotTraining {
     static final String COMMAND = "aot-training";
+    static final String PREPARE = "prepare";
 
     private AotTraining() {
     }
@@ -76,7 +78,13 @@ final class AotTraining {
         }
     }
 
-    static int run() {
+    /** {@code aot-training}: the short stages' cache; {@code aot-training prepare}: prepare's and the agent's. */
+    static int run(String... args) {
+        boolean prepare = args.length == 1 && PREPARE.equals(args[0]);
+        if (args.length > 0 && !prepare) {
+            Diagnostics.error("aot-training takes no argument, or \"" + PREPARE + "\"");
+            return 2;
+        }
         try {
             Optional<TrainingBackend> created = TrainingBackend.create();
             if (created.isEmpty()) {
@@ -85,10 +93,12 @@ final class AotTraining {
             }
             try (TrainingBackend backend = created.get()) {
                 Path settings = Files.writeString(backend.dir().resolve("settings.json"), backend.settings());
+                if (prepare) {
+                    return createAndDelete(settings);
+                }
                 int config = QuickStart.tryStage(new String[] {"config", "--config", settings.toString()}).orElse(1);
-                int prepared = createAndDelete(settings);
                 int cleanup = QuickStart.tryStage(new String[] {"cleanup", "--config", settings.toString()}).orElse(1);
-                return Math.max(config, Math.max(prepared, cleanup));
+                return Math.max(config, cleanup);
             }
         } catch (IOException | UncheckedIOException e) {
             Diagnostics.warn("training: " + e.getMessage());

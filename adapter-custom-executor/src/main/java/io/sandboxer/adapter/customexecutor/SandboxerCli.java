@@ -3,6 +3,7 @@ package io.sandboxer.adapter.customexecutor;
 import io.sandboxer.core.errors.UserMessages;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -39,8 +40,8 @@ public final class SandboxerCli {
     }
 
     public static void main(String[] args) {
-        if (args.length == 1 && args[0].equals(AotTraining.COMMAND)) {
-            System.exit(AotTraining.run()); // the build's training run for the AOT cache: not in the help
+        if (args.length >= 1 && args[0].equals(AotTraining.COMMAND)) {
+            System.exit(AotTraining.run(Arrays.copyOfRange(args, 1, args.length))); // the build's training runs for the AOT caches: not in the help
         }
         OptionalInt quick = QuickStart.tryStage(args);
         System.exit(quick.isPresent() ? quick.getAsInt() : execute(args));

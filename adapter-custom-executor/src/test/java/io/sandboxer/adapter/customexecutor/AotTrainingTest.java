@@ -1,6 +1,7 @@
 package io.sandboxer.adapter.customexecutor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -12,8 +13,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The AOT cache's training run takes the stages' real paths (a config stage, a create and delete, and a cleanup that really opened the
- * libvirt backend on the test driver and found nothing), so the cache holds what a stage loads; it leaves nothing.
+ * The AOT caches' training runs take the stages' real paths (a config stage and a cleanup that really opened the
+ * libvirt backend on the test driver and found nothing; prepare's create and delete there), so each cache holds what
+ * its stages load; they leave nothing.
  */
 class AotTrainingTest {
     @TempDir
@@ -27,6 +29,16 @@ class AotTrainingTest {
         assertTrue(r.stdout().contains("\"hostname\":\"sandboxer-j4100-"), "the config stage ran: " + r.stdout());
         assertTrue(r.stderr().contains("nothing to clean up for sandboxer-j4100-"), "the cleanup reached the backend: " + r.stderr());
         assertEquals(before, trainingDirectories());
+    }
+
+    @Test
+    void thePrepareTrainingCreatesAndDeletesOnTheTestDriverAndLeavesNothing() throws Exception {
+        List<Path> before = trainingDirectories();
+        RunnerEmulator.Result r = new RunnerEmulator(dir.resolve("job"), "4101").stage(AotTraining.COMMAND, AotTraining.PREPARE);
+        assertEquals(0, r.exitCode(), "create, delete and the SSH client's set-up all ran: " + r.stderr());
+        assertFalse(r.stderr().contains("training:"), r.stderr());
+        assertEquals(before, trainingDirectories());
+        assertEquals(2, new RunnerEmulator(dir.resolve("other"), "4102").stage(AotTraining.COMMAND, "bogus").exitCode());
     }
 
     private static List<Path> trainingDirectories() throws IOException {
