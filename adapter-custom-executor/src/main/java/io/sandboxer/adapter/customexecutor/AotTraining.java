@@ -50,8 +50,7 @@ final class AotTraining {
             driver.configFile = settingsFile;
             driver.namePrefix = DriverConfig.DEFAULT_PREFIX;
             SandboxProviders.Configured<?> configured = driver.bind(driver.settings());
-            GuestAccess.Plan access = new GuestAccess().plan(GuestAccess.Request.ssh(OsFamily.LINUX, "runner", 22, new CredentialChoice.Generated())
-                    .withCaCertificates(configured.group().caCertificates()).withPasswordHash(configured.group().passwordHash()));
+            GuestAccess.Plan access = PrepareCommand.access(configured, OsFamily.LINUX, "runner", 22, new CredentialChoice.Generated());
             String name = JobIdentity.from(RunnerEnvironment.current()).sandboxName(driver.prefix());
             SandboxSpec spec = SandboxSpec.builder(name).image(configured.imageNamed(configured.defaults().image()))
                     .bootstrap(access.bootstrap(name)).access(access.access()).build();

@@ -109,13 +109,7 @@ final class PrepareCommand implements Callable<Integer> {
             }
         }
         SandboxProviders.Configured<?> configured = driver.bind(settings);
-        GuestAccess.Plan access;
-        try {
-            access = new GuestAccess().plan(GuestAccess.Request.ssh(os, sshUser, sshPort, credential(fixedPassword, given.privateKeyFile))
-                    .withCaCertificates(configured.group().caCertificates()).withPasswordHash(configured.group().passwordHash()));
-        } catch (SettingsException e) {
-            throw new StageException(e.getMessage(), e);
-        }
+        GuestAccess.Plan access = access(configured, os, sshUser, sshPort, credential(fixedPassword, given.privateKeyFile));
         SandboxSpec spec = spec(env, identity, name, access, configured);
         AgentProcess agent = null;
         try (SandboxProvider provider = configured.open()) {
@@ -152,6 +146,16 @@ final class PrepareCommand implements Callable<Integer> {
             if (agent != null) {
                 agent.abandon(); // prepare failed: cleanup removes the sandbox, and the agent has nothing to serve
             }
+        }
+    }
+
+    /** The job's login on its guest: the user and credential, with the group's CA certificates and password hash. */
+    static GuestAccess.Plan access(SandboxProviders.Configured<?> configured, OsFamily os, String user, int port, CredentialChoice credential) {
+        try {
+            return new GuestAccess().plan(GuestAccess.Request.ssh(os, user, port, credential)
+                    .withCaCertificates(configured.group().caCertificates()).withPasswordHash(configured.group().passwordHash()));
+        } catch (SettingsException e) {
+            throw new StageException(e.getMessage(), e);
         }
     }
 

@@ -9,6 +9,7 @@ import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
@@ -231,11 +232,13 @@ public final class ConnectionAgent {
     }
 
     private ExecResult runInGuest(RemoteScript remote, byte[] script, DataOutputStream out) {
+        OutputStream stdout = AgentProtocol.framing(out, AgentProtocol.OUT);
+        OutputStream stderr = AgentProtocol.framing(out, AgentProtocol.ERR);
         if (os != OsFamily.LINUX) {
-            return remote.run(ssh, script, AgentProtocol.framing(out, AgentProtocol.OUT), AgentProtocol.framing(out, AgentProtocol.ERR));
+            return remote.run(ssh, script, stdout, stderr);
         }
         try {
-            return remote.run(nextShell.take(), script, AgentProtocol.framing(out, AgentProtocol.OUT), AgentProtocol.framing(out, AgentProtocol.ERR));
+            return remote.run(nextShell.take(), script, stdout, stderr);
         } finally {
             if (ssh.isOpen()) {
                 nextShell.prepare(); // the script has ended: the next one's shell starts now (NextShell says why not earlier)
