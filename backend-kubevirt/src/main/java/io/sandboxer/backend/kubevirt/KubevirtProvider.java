@@ -31,7 +31,9 @@ import io.sandboxer.core.model.SandboxSpec;
 import io.sandboxer.core.model.SandboxState;
 import io.sandboxer.core.provider.GarbageQuery;
 import io.sandboxer.core.provider.GarbageReport;
+import io.sandboxer.core.provider.LabelChange;
 import io.sandboxer.core.provider.OrphanCollector;
+import io.sandboxer.core.provider.Relabeling;
 import io.sandboxer.core.provider.Rollback;
 import io.sandboxer.core.provider.SandboxException;
 import io.sandboxer.core.provider.SandboxNotFoundException;
@@ -60,10 +62,14 @@ import org.slf4j.LoggerFactory;
  * with {@code cloudInitNoCloud.secretRef}. The Secret is owned by the VMI (Kubernetes GC removes it too) and
  * is deleted explicitly as well. Listing, deletion and GC select by the group label, never by name alone.
  */
-public final class KubevirtProvider implements SandboxProvider, OrphanCollector {
+public final class KubevirtProvider implements SandboxProvider, OrphanCollector, Relabeling {
     private static final Logger LOG = LoggerFactory.getLogger(KubevirtProvider.class);
     /** A Secret younger than this may belong to a create in progress (Secret first, VMI second): GC leaves it. */
     static final Duration ORPHAN_GRACE = Duration.ofMinutes(2);
+    /** Writes a relabel retries after a conflict (KubeVirt updates a booting VMI's status now and then). */
+    private static final int RELABEL_ATTEMPTS = 8;
+    /** Tests put a rival's claim here, between this claim's read and its write: the race, made certain. */
+    volatile Runnable beforeRelabelWrite = () -> { };
 
     private final KubevirtSettings settings;
     private final GroupSettings group;
@@ -259,6 +265,48 @@ public final class KubevirtProvider implements SandboxProvider, OrphanCollector 
         }
         return !api.retrying("deleting Secret of " + id,
                 () -> client.secrets().inNamespace(ns()).withName(KubevirtNames.secretName(id)).delete()).isEmpty();
+    }
+
+    /**
+     * An update of the VMI with the {@code resourceVersion} it was read at (optimistic locking): when anyone wrote to
+     * the VMI since (another claim, KubeVirt's status), the API server answers 409 and the guard is read again, so of
+     * two claims on any hosts exactly one writes its label.
+     */
+    @Override
+    public boolean relabel(String id, LabelChange change) {
+        for (int attempt = 1; attempt <= RELABEL_ATTEMPTS; attempt++) {
+            VirtualMachineInstance vmi = api.retrying("reading VirtualMachineInstance " + id, () -> vmis().inNamespace(ns()).withName(id).get());
+            if (vmi == null || !ours(vmi)) {
+                return false;
+            }
+            var meta = vmi.getMetadata();
+            Map<String, String> labels = new LinkedHashMap<>(meta.getLabels());
+            if (change.unlessLabelled() != null && labels.containsKey(change.unlessLabelled())) {
+                return false;
+            }
+            labels.putAll(change.put());
+            meta.setLabels(labels);
+            if (!change.keepsExpiry()) {
+                Map<String, String> annotations = new LinkedHashMap<>(meta.getAnnotations() == null ? Map.of() : meta.getAnnotations());
+                Duration ttl = change.backendTtl() ? settings.ttl() : change.newExpiry();
+                annotations.put(KubevirtNames.EXPIRES_ANNOTATION, Long.toString(clock.instant().plus(ttl).getEpochSecond()));
+                meta.setAnnotations(annotations);
+            }
+            try {
+                beforeRelabelWrite.run();
+                vmis().inNamespace(ns()).resource(vmi).update();
+                return true;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() == 404) {
+                    return false;
+                }
+                if (e.getCode() != 409 && !ApiCalls.isRetryable(e)) {
+                    throw ApiCalls.translate(client.getMasterUrl() == null ? null : client.getMasterUrl().toString(), "relabelling " + id, e);
+                }
+                LOG.debug("relabelling {}: {} (attempt {}); reading it again", id, e.getCode(), attempt);
+            }
+        }
+        throw new SandboxException("relabelling " + id + ": the VirtualMachineInstance kept changing (" + RELABEL_ATTEMPTS + " attempts)", true);
     }
 
     @Override

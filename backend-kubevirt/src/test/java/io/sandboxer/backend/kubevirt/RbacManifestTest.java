@@ -17,6 +17,7 @@ import io.sandboxer.core.lifecycle.GarbageCollector;
 import io.sandboxer.core.lifecycle.ProgressListener;
 import io.sandboxer.core.lifecycle.Readiness;
 import io.sandboxer.core.model.SandboxSpec;
+import io.sandboxer.core.provider.LabelChange;
 import io.sandboxer.core.settings.SettingsBinder;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -54,6 +55,7 @@ class RbacManifestTest {
             Readiness.addressOnly().await(provider, "rbac-1", Deadline.after(Duration.ofSeconds(20), Clock.systemUTC()), ProgressListener.SILENT);
             provider.list();
             provider.get("rbac-1");
+            provider.relabel("rbac-1", new LabelChange(Map.of("sandboxer.io/claimed-by", "job"), "sandboxer.io/claimed-by", null));
             new GarbageCollector(provider, Clock.systemUTC()).collect(Duration.ofHours(1), false);
             provider.delete("rbac-1");
             provider.delete("rbac-1");

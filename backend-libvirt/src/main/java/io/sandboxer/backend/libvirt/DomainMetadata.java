@@ -28,4 +28,9 @@ public record DomainMetadata(
         Objects.requireNonNull(group, "group");
         labels = labels == null ? Map.of() : Map.copyOf(labels);
     }
+
+    /** The same record with other labels, creation time and expiry (a pooled sandbox claimed by a job). */
+    DomainMetadata relabelled(Map<String, String> newLabels, Instant newCreatedAt, Instant newExpiresAt) {
+        return new DomainMetadata(group, generation, newCreatedAt, newExpiresAt, newLabels, overlayVolume, bootstrapVolume, bootstrapFile);
+    }
 }

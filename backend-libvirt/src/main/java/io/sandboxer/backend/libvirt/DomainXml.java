@@ -89,30 +89,46 @@ final class DomainXml {
 
     private static void writeMetadata(Xml.Writer w, DomainMetadata m) {
         w.open("metadata");
-        w.openNs(P, DomainMetadata.ELEMENT, NS);
-        w.textPrefixed(P, "group", NS, m.group());
+        writeSandboxElement(w, m, P);
+        w.close();
+    }
+
+    /**
+     * sandboxer's metadata element alone, as {@code virDomainSetMetadata} takes it to replace the one a domain has: in
+     * the namespace by default, without a prefix, because libvirt declares the key's prefix on the element itself and
+     * refuses an element that declares it already ("failed to create a new XML namespace").
+     */
+    static String metadataElement(DomainMetadata m) {
+        Xml.Writer w = new Xml.Writer();
+        writeSandboxElement(w, m, "");
+        return w.finish();
+    }
+
+    private static void writeSandboxElement(Xml.Writer w, DomainMetadata m, String prefix) {
+        w.openNs(prefix, DomainMetadata.ELEMENT, NS);
+        w.textPrefixed(prefix, "group", NS, m.group());
         if (m.generation() != null) {
-            w.textPrefixed(P, "generation", NS, m.generation().toString());
+            w.textPrefixed(prefix, "generation", NS, m.generation().toString());
         }
         if (m.createdAt() != null) {
-            w.textPrefixed(P, "created", NS, m.createdAt().toString());
+            w.textPrefixed(prefix, "created", NS, m.createdAt().toString());
         }
         if (m.expiresAt() != null) {
-            w.textPrefixed(P, "expires", NS, m.expiresAt().toString());
+            w.textPrefixed(prefix, "expires", NS, m.expiresAt().toString());
         }
         if (m.overlayVolume() != null) {
-            w.textPrefixed(P, "overlay-volume", NS, m.overlayVolume());
+            w.textPrefixed(prefix, "overlay-volume", NS, m.overlayVolume());
         }
         if (m.bootstrapVolume() != null) {
-            w.textPrefixed(P, "bootstrap-volume", NS, m.bootstrapVolume());
+            w.textPrefixed(prefix, "bootstrap-volume", NS, m.bootstrapVolume());
         }
         if (m.bootstrapFile() != null) {
-            w.textPrefixed(P, "bootstrap-file", NS, m.bootstrapFile());
+            w.textPrefixed(prefix, "bootstrap-file", NS, m.bootstrapFile());
         }
         for (Map.Entry<String, String> label : m.labels().entrySet()) {
-            w.textPrefixed(P, "label", NS, label.getValue(), "name", label.getKey());
+            w.textPrefixed(prefix, "label", NS, label.getValue(), "name", label.getKey());
         }
-        w.close().close();
+        w.close();
     }
 
     /** sandboxer's metadata of a domain, or empty when the domain is not sandboxer's. */

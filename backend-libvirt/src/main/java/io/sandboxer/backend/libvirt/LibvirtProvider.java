@@ -17,7 +17,9 @@ import io.sandboxer.core.model.SandboxSpec;
 import io.sandboxer.core.model.SandboxState;
 import io.sandboxer.core.provider.GarbageQuery;
 import io.sandboxer.core.provider.GarbageReport;
+import io.sandboxer.core.provider.LabelChange;
 import io.sandboxer.core.provider.OrphanCollector;
+import io.sandboxer.core.provider.Relabeling;
 import io.sandboxer.core.provider.Rollback;
 import io.sandboxer.core.provider.SandboxException;
 import io.sandboxer.core.provider.SandboxNotFoundException;
@@ -27,6 +29,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -54,11 +57,15 @@ import org.slf4j.LoggerFactory;
  * or a NoCloud CD-ROM (cloud-init), a NIC whose MAC comes from the name, and sandboxer's own metadata in the
  * domain XML. Everything this provider lists or deletes is chosen by that metadata's group, not by name.
  */
-public final class LibvirtProvider implements SandboxProvider, OrphanCollector {
+public final class LibvirtProvider implements SandboxProvider, OrphanCollector, Relabeling {
     private static final SecureRandom MAC_RANDOM = new SecureRandom();
     private static final Logger LOG = LoggerFactory.getLogger(LibvirtProvider.class);
     /** VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | SNAPSHOTS_METADATA: remove the state libvirt manages for the domain. */
     static final int UNDEFINE_FLAGS = 1 | 2;
+    /** VIR_DOMAIN_METADATA_ELEMENT, VIR_DOMAIN_AFFECT_LIVE, VIR_DOMAIN_AFFECT_CONFIG. */
+    private static final int METADATA_ELEMENT = 2;
+    private static final int AFFECT_LIVE = 1;
+    private static final int AFFECT_CONFIG = 2;
 
     private final LibvirtSettings settings;
     private final GroupSettings group;
@@ -133,6 +140,10 @@ public final class LibvirtProvider implements SandboxProvider, OrphanCollector {
 
     public LibvirtSettings settings() {
         return settings;
+    }
+
+    LibvirtConnection connection() {
+        return connection;
     }
 
     @Override
@@ -415,6 +426,41 @@ public final class LibvirtProvider implements SandboxProvider, OrphanCollector {
             } finally {
                 vol.free();
             }
+        });
+    }
+
+    /**
+     * Labels and expiry are rewritten in the domain's metadata, live and in its definition, under the {@link ClaimLock};
+     * a sandbox whose credentials are not in this state directory is not this process's to claim. Without a TTL,
+     * gc measures a sandbox's age from its creation, so a claim restarts that clock.
+     */
+    @Override
+    public boolean relabel(String id, LabelChange change) {
+        return new ClaimLock(Path.of(settings.stateDir())).holding(() -> {
+            Optional<Owned> owned = lookup(id);
+            if (owned.isEmpty() || accessStore.load(id).isEmpty()) {
+                return false;
+            }
+            DomainMetadata m = owned.get().metadata();
+            if (change.unlessLabelled() != null && m.labels().containsKey(change.unlessLabelled())) {
+                return false;
+            }
+            Map<String, String> labels = new LinkedHashMap<>(m.labels());
+            labels.putAll(change.put());
+            Instant created = m.createdAt();
+            Instant expires = m.expiresAt();
+            if (!change.keepsExpiry()) {
+                Duration ttl = change.backendTtl() ? settings.ttl() : change.newExpiry();
+                Instant now = clock.instant();
+                expires = ttl == null ? null : now.plus(ttl);
+                created = ttl == null ? now : created;
+            }
+            String element = DomainXml.metadataElement(m.relabelled(labels, created, expires));
+            return connection.withDomain("relabelling " + id, id, d -> {
+                d.setMetadata(METADATA_ELEMENT, element, DomainMetadata.PREFIX, DomainMetadata.NAMESPACE,
+                        d.isActive() == 1 ? AFFECT_LIVE | AFFECT_CONFIG : AFFECT_CONFIG);
+                return true;
+            });
         });
     }
 

@@ -51,7 +51,11 @@ final class Xml {
         Writer openNs(String prefix, String name, String namespace) {
             return write(() -> {
                 out.writeStartElement(prefix, name, namespace);
-                out.writeNamespace(prefix, namespace);
+                if (prefix.isEmpty()) {
+                    out.writeDefaultNamespace(namespace);
+                } else {
+                    out.writeNamespace(prefix, namespace);
+                }
             });
         }
 

@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * The settings every group has, whatever its backend, bound once from the same JSON object as the backend's own
  * record (which receives only its own keys): the backend's name, the instance name prefix ({@code domain_prefix},
  * the libvirt Go plugin's name, or {@code name_prefix}), the owner label, the Fleet's limits, the start-up sweep
- * policy, and the two guest-access inputs (extra CA certificates, password hash).
+ * policy, the two guest-access inputs (extra CA certificates, password hash) and the warm pool ({@link PoolSettings}).
  */
 public record GroupSettings(
         String provider,
@@ -27,7 +27,8 @@ public record GroupSettings(
         Integer maxParallelCreates,
         SweepPolicy sweepPolicy,
         String caCertificatesPath,
-        PasswordHashAlgorithm passwordHash) implements Validated {
+        PasswordHashAlgorithm passwordHash,
+        PoolSettings pool) implements Validated {
 
     public static final int DEFAULT_PARALLEL_CREATES = 4;
     public static final int MAX_PARALLEL_CREATES = 64;
@@ -38,11 +39,12 @@ public record GroupSettings(
         maxParallelCreates = Objects.requireNonNullElse(maxParallelCreates, DEFAULT_PARALLEL_CREATES);
         sweepPolicy = Objects.requireNonNullElse(sweepPolicy, SweepPolicy.DELETE);
         passwordHash = Objects.requireNonNullElse(passwordHash, PasswordHashAlgorithm.SHA512_CRYPT);
+        pool = Objects.requireNonNullElse(pool, PoolSettings.none());
     }
 
     /** Defaults only: what an embedding caller gets without any group keys. */
     public static GroupSettings defaults() {
-        return new GroupSettings(null, null, null, null, null, null, null, null, null);
+        return new GroupSettings(null, null, null, null, null, null, null, null, null, null);
     }
 
     /** The prefix of every instance name: {@code domain_prefix}, else {@code name_prefix}, else {@value InstanceName#DEFAULT_PREFIX}. */

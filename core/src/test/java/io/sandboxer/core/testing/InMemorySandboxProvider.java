@@ -12,7 +12,9 @@ import io.sandboxer.core.model.SandboxSpec;
 import io.sandboxer.core.model.SandboxState;
 import io.sandboxer.core.provider.GarbageQuery;
 import io.sandboxer.core.provider.GarbageReport;
+import io.sandboxer.core.provider.LabelChange;
 import io.sandboxer.core.provider.OrphanCollector;
+import io.sandboxer.core.provider.Relabeling;
 import io.sandboxer.core.provider.SandboxException;
 import io.sandboxer.core.provider.SandboxNotFoundException;
 import io.sandboxer.core.provider.SandboxProvider;
@@ -40,7 +42,7 @@ import java.util.function.Predicate;
  *
  * <p>Several providers may share one {@link World} to model two processes talking to the same backend.
  */
-public final class InMemorySandboxProvider implements SandboxProvider, OrphanCollector {
+public final class InMemorySandboxProvider implements SandboxProvider, OrphanCollector, Relabeling {
 
     /** The backend's state, shared by providers that "connect" to the same backend. */
     public static final class World {
@@ -161,6 +163,24 @@ public final class InMemorySandboxProvider implements SandboxProvider, OrphanCol
     @Override
     public void close() {
         closed = true;
+    }
+
+    /** Atomic as a real backend's: the guard is checked and the labels set under the world's lock. */
+    @Override
+    public boolean relabel(String id, LabelChange change) {
+        checkOpen();
+        synchronized (world.sandboxes) {
+            Sandbox s = world.sandboxes.get(id);
+            if (s == null || !group.equals(world.ownerGroup.get(id))
+                    || change.unlessLabelled() != null && s.labels().containsKey(change.unlessLabelled())) {
+                return false;
+            }
+            Map<String, String> labels = new LinkedHashMap<>(s.labels());
+            labels.putAll(change.put());
+            Instant expires = change.keepsExpiry() ? s.expiresAt() : change.backendTtl() ? null : clock.instant().plus(change.newExpiry());
+            world.sandboxes.put(id, new Sandbox(id, s.state(), s.internalAddress(), s.externalAddress(), s.createdAt(), expires, labels, s.detail()));
+            return true;
+        }
     }
 
     /** The orphaned side resources {@link #seedOrphan} made. */
