@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sandboxer.core.errors.UserMessages;
+import io.sandboxer.core.pool.PooledNames;
 import io.sandboxer.core.provider.SandboxProvider;
 import io.sandboxer.core.provider.SandboxProviders;
 import io.sandboxer.core.settings.SettingsBinder;
@@ -11,6 +12,8 @@ import io.sandboxer.core.settings.SettingsException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Option;
 
@@ -51,6 +54,21 @@ final class DriverConfig {
         return namePrefix;
     }
 
+    /** These options as arguments, for a process of this driver started from this one (the agent, the pool's refill). */
+    List<String> arguments() {
+        List<String> args = new ArrayList<>(List.of("--name-prefix", prefix()));
+        if (configFile != null) {
+            args.addAll(List.of("--config", configFile.toAbsolutePath().toString()));
+        }
+        if (backend != null) {
+            args.addAll(List.of("--backend", backend));
+        }
+        if (namespace != null && !namespace.isBlank()) {
+            args.addAll(List.of("--namespace", namespace));
+        }
+        return args;
+    }
+
     ObjectNode settings() {
         ObjectNode json;
         if (configFile != null) {
@@ -89,11 +107,11 @@ final class DriverConfig {
     }
 
     /**
-     * Connects for sandboxes that exist already (run, cleanup, gc, the agent): without the checks only creating needs,
-     * so a base image being replaced never stops a cleanup.
+     * Connects for sandboxes that exist already (run, cleanup, the agent): without the checks only creating needs, so a
+     * base image being replaced never stops a cleanup. A job's name reaches the pool member it claimed ({@link PooledNames}).
      */
     SandboxProvider openExisting(ObjectNode settings) {
-        return bind(settings).openExisting();
+        return PooledNames.resolving(bind(settings).openExisting());
     }
 
     /** The group's and the backend's settings, bound and checked (nothing is connected yet); bad settings name the field. */

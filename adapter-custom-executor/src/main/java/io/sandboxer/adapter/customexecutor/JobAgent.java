@@ -33,16 +33,8 @@ final class JobAgent {
             AgentDirectory.Job job = AgentDirectory.from(System.getenv()).create(sandbox);
             List<String> command = new ArrayList<>(launcher());
             command.addAll(List.of("agent", "--sandbox", sandbox, "--timeout", seconds(timeout), "--idle-timeout", seconds(idleTimeout),
-                    "--dial-timeout", seconds(dial), "--name-prefix", driver.prefix()));
-            if (driver.configFile != null) {
-                command.addAll(List.of("--config", driver.configFile.toAbsolutePath().toString()));
-            }
-            if (driver.backend != null) {
-                command.addAll(List.of("--backend", driver.backend));
-            }
-            if (driver.namespace != null && !driver.namespace.isBlank()) {
-                command.addAll(List.of("--namespace", driver.namespace));
-            }
+                    "--dial-timeout", seconds(dial)));
+            command.addAll(driver.arguments());
             return Optional.of(AgentProcess.start(command, job));
         } catch (IOException | RuntimeException e) {
             Diagnostics.warn("the connection agent cannot start (" + e.getMessage() + "); run stages connect directly");
@@ -97,7 +89,8 @@ final class JobAgent {
         return orphans;
     }
 
-    private static List<String> launcher() {
+    /** How to start this driver again in another process: the launcher, else this JVM and class path. */
+    static List<String> launcher() {
         String launcher = System.getenv(LAUNCHER_VARIABLE);
         if (launcher != null && launcher.startsWith("/")) {
             return List.of(launcher);

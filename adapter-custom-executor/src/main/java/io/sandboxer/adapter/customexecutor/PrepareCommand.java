@@ -7,6 +7,8 @@ import io.sandboxer.core.access.GuestAccess;
 import io.sandboxer.core.bootstrap.OsFamily;
 import io.sandboxer.core.credentials.Secret;
 import io.sandboxer.core.credentials.SshPrivateKey;
+import io.sandboxer.core.lifecycle.AddressAssigned;
+import io.sandboxer.core.lifecycle.Backoff;
 import io.sandboxer.core.lifecycle.Deadline;
 import io.sandboxer.core.lifecycle.ProgressListener;
 import io.sandboxer.core.lifecycle.Readiness;
@@ -14,6 +16,8 @@ import io.sandboxer.core.lifecycle.ReadySandbox;
 import io.sandboxer.core.lifecycle.SandboxLifecycle;
 import io.sandboxer.core.model.ConnectInfo;
 import io.sandboxer.core.model.SandboxSpec;
+import io.sandboxer.core.pool.Pool;
+import io.sandboxer.core.pool.PooledNames;
 import io.sandboxer.core.provider.SandboxException;
 import io.sandboxer.core.provider.SandboxDefaults;
 import io.sandboxer.core.provider.SandboxProvider;
@@ -25,6 +29,7 @@ import io.sandboxer.core.ssh.SshOptions;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -113,16 +118,26 @@ final class PrepareCommand implements Callable<Integer> {
         SandboxSpec spec = spec(env, identity, name, access, configured);
         AgentProcess agent = null;
         try (SandboxProvider provider = configured.open()) {
-            SandboxLifecycle lifecycle = new SandboxLifecycle(provider, Readiness.forJobs(SshOptions.DEFAULT.withConnectTimeout(dial),
-                    HostKeyPolicy.insecure("the guest's host key was not injected")));
+            SandboxLifecycle lifecycle = new SandboxLifecycle(provider, WarmPool.readiness(dial));
             Deadline deadline = Deadline.after(budget, Clock.systemUTC());
             // The agent's JVM starts and connects while the guest boots, so the job's first run stage finds it ready.
             agent = connectionAgent ? JobAgent.start(driver, name, budget, agentIdleTimeout, dial).orElse(null) : null;
             AgentProcess started = agent;
             ProgressListener lines = ProgressListener.lines(progress::say);
             ProgressListener listener = started == null ? lines : lines.alsoOnCreated(id -> started.go());
-            progress.say("creating sandbox " + name + " on " + backend + (spec.image() == null ? "" : " from " + spec.image().display()));
-            ReadySandbox ready = lifecycle.prepare(spec, deadline, listener);
+            // A pool member was ready when pooled: the agent may log in at once, and its login is the member's check.
+            ProgressListener claimed = started == null ? lines : lines.alsoOnCreated(id -> {
+                started.go();
+                started.guestUp();
+            });
+            Readiness memberCheck = started == null ? lifecycle.readiness() : new Readiness(List.of(new AddressAssigned(),
+                    new AgentLogin(started, AGENT_READY_LIMIT, lifecycle.readiness().strategies().getLast())), Backoff.DEFAULT);
+            ReadySandbox ready = fromPool(configured, provider, memberCheck, spec, fixedPassword.isPresent() || given.privateKeyFile != null,
+                    deadline, claimed, progress).orElse(null);
+            if (ready == null) {
+                progress.say("creating sandbox " + name + " on " + backend + (spec.image() == null ? "" : " from " + spec.image().display()));
+                ready = lifecycle.prepare(spec, deadline, listener);
+            }
             ConnectInfo info = ready.connectInfo();
             progress.say("sandbox " + name + " has address " + info.address() + (info.port() == 22 ? "" : " port " + info.port()));
             progress.say("sandbox " + name + " is ready: SSH login as " + info.user() + " works (" + progress.elapsed().toSeconds() + " s)");
@@ -147,6 +162,39 @@ final class PrepareCommand implements Callable<Integer> {
                 agent.abandon(); // prepare failed: cleanup removes the sandbox, and the agent has nothing to serve
             }
         }
+    }
+
+    /**
+     * A ready member of the warm pool, claimed for this job, when the settings have a pool and the job's sandbox would be
+     * the same as a member (image, sizes, machine, login, credentials generated per sandbox); empty, saying why, when the
+     * job is to be created cold. A leftover of an earlier attempt of this job, claimed or created, is deleted first, and a
+     * refill starts in the background whenever the pool served or could not serve a job it was made for.
+     */
+    private Optional<ReadySandbox> fromPool(SandboxProviders.Configured<?> configured, SandboxProvider provider, Readiness memberCheck,
+            SandboxSpec spec, boolean fixedCredential, Deadline deadline, ProgressListener listener, Progress progress) {
+        if (!configured.group().pool().enabled() || !Pool.supports(provider)) {
+            return Optional.empty();
+        }
+        if (fixedCredential) {
+            progress.say("the warm pool serves jobs whose credentials are made per sandbox; this runner gives a fixed one: creating the sandbox cold");
+            return Optional.empty();
+        }
+        Pool pool = WarmPool.open(configured, provider, driver.prefix(), memberCheck);
+        if (!pool.matches(WarmPool.asPoolSeesIt(configured, spec))) {
+            progress.say("this job's sandbox differs from the warm pool's (image, sizes, machine type or login): creating it cold");
+            return Optional.empty();
+        }
+        SandboxProvider byJobName = PooledNames.resolving(provider);
+        if (byJobName.get(spec.name()).isPresent()) {
+            progress.say("a sandbox of an earlier attempt of this job is left: deleting it first");
+            byJobName.delete(spec.name());
+        }
+        Optional<ReadySandbox> claimed = pool.claim(WarmPool.asPoolSeesIt(configured, spec), deadline, listener);
+        if (claimed.isEmpty()) {
+            progress.say("the warm pool has no ready sandbox: creating this one cold");
+        }
+        WarmPool.refillInBackground(driver).ifPresent(log -> progress.say("refilling the warm pool in the background (log: " + log + ")"));
+        return claimed;
     }
 
     /** The job's login on its guest: the user and credential, with the group's CA certificates and password hash. */

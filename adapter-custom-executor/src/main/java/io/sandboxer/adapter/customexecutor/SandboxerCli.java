@@ -35,6 +35,7 @@ public final class SandboxerCli {
         COMMANDS.put("run", RunCommand::new);
         COMMANDS.put("cleanup", CleanupCommand::new);
         COMMANDS.put("gc", GcCommand::new);
+        COMMANDS.put("pool", PoolCommand::new);
         COMMANDS.put("agent", AgentCommand::new);
         COMMANDS.put("generate-completion", () -> new AutoComplete.GenerateCompletion()); // a lambda: an AOT cache cannot hold a method reference to picocli's pre-Java-6 classes
     }

@@ -55,6 +55,12 @@ public record SandboxSpec(
         return new Builder(name);
     }
 
+    /** A builder holding every field of this spec, under {@code newName}. */
+    public Builder toBuilder(String newName) {
+        return new Builder(newName).image(image).resources(resources).architecture(architecture).machineType(machineType).labels(labels)
+                .ttl(ttl).bootstrap(bootstrap).access(access);
+    }
+
     /** For callers that set a few fields and leave the rest to backend defaults. */
     public static final class Builder {
         private final String name;

@@ -118,7 +118,8 @@ public final class Pool {
 
     /**
      * A ready member for the job, claimed for it alone: labelled with the job's labels and name, its expiry set as a
-     * sandbox created for the job now would have it. Empty when the pool is off, the job's spec is not the pool's, or
+     * sandbox created for the job now would have it; {@code progress} hears {@code created} once the claim is won, before
+     * the login check. Empty when the pool is off, the job's spec is not the pool's, or
      * no member is ready: the caller creates the sandbox cold. A claimed member that does not answer a login is
      * deleted and the next is tried.
      */
@@ -139,6 +140,7 @@ public final class Pool {
             }
             progress.step("claimed the pooled sandbox " + candidate.id() + " for " + job.name() + " (booted "
                     + age(candidate).toSeconds() + " s ago)");
+            progress.created(candidate.id()); // what runs alongside the wait (the custom executor's agent) may start now
             Deadline check = Deadline.after(min(MEMBER_CHECK_LIMIT, deadline.remaining()), deadline.clock());
             try {
                 ConnectInfo info = readiness.await(provider, candidate.id(), check, progress);
@@ -244,9 +246,7 @@ public final class Pool {
         Map<String, String> memberLabels = new HashMap<>(base.labels());
         memberLabels.put(PoolLabels.SHAPE, shape());
         // A backstop only: recycle() removes a member once older than max_age; gc's expiry removes it should nothing recycle.
-        return SandboxSpec.builder(name).image(base.image()).resources(base.resources()).architecture(base.architecture())
-                .machineType(base.machineType()).labels(memberLabels).ttl(settings.maxAge().plus(settings.bootTimeout()))
-                .bootstrap(base.bootstrap()).access(base.access()).build();
+        return base.toBuilder(name).labels(memberLabels).ttl(settings.maxAge().plus(settings.bootTimeout())).build();
     }
 
     private String newMemberName() {

@@ -57,6 +57,12 @@ public final class AgentDirectory {
         return base;
     }
 
+    /** The base directory, made (0700) when missing: for the files of this user's driver that are no job's (the pool's refill). */
+    public Path privateBase() throws IOException {
+        ensurePrivateDirectory(base);
+        return base;
+    }
+
     /** The job's directory, made (0700) together with the base when missing; unusable directories throw, saying why. */
     public Job create(String sandbox) throws IOException {
         Path dir = jobPath(sandbox);

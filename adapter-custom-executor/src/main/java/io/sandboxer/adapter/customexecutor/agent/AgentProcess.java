@@ -32,6 +32,7 @@ public final class AgentProcess {
     private final Process process;
     private final AgentDirectory.Job job;
     private final CompletableFuture<String> firstLine;
+    private volatile boolean wentAhead;
 
     private AgentProcess(Process process, AgentDirectory.Job job) {
         this.process = process;
@@ -53,9 +54,12 @@ public final class AgentProcess {
         return new AgentProcess(process, job);
     }
 
-    /** The sandbox exists now: the agent may look for it. */
+    /** The sandbox exists now: the agent may look for it. Said once (a pool claim that moves on to another member says it again). */
     public void go() {
-        tell(GO);
+        if (!wentAhead) {
+            wentAhead = true;
+            tell(GO);
+        }
     }
 
     /**
