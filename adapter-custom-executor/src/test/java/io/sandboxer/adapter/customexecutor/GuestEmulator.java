@@ -24,11 +24,17 @@ final class GuestEmulator implements AutoCloseable {
     private final Thread boot;
 
     GuestEmulator(KubernetesClient client, String namespace, String secretName, int port, Path dir) {
+        this(client, namespace, name -> name.equals(secretName), port, dir);
+    }
+
+    /** The guest of the first sandbox whose bootstrap Secret's name {@code secretName} accepts (a pool member's name is random). */
+    GuestEmulator(KubernetesClient client, String namespace, java.util.function.Predicate<String> secretName, int port, Path dir) {
         boot = Thread.ofVirtual().start(() -> {
             try {
                 Secret secret = null;
                 while (secret == null && !Thread.currentThread().isInterrupted()) {
-                    secret = client.secrets().inNamespace(namespace).withName(secretName).get();
+                    secret = client.secrets().inNamespace(namespace).list().getItems().stream()
+                            .filter(s -> secretName.test(s.getMetadata().getName())).findFirst().orElse(null);
                     if (secret == null) {
                         Thread.sleep(50); // polling the API like a booting guest would wait for its seed
                     }
