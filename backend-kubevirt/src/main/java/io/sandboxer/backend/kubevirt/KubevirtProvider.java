@@ -1,5 +1,7 @@
 package io.sandboxer.backend.kubevirt;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -8,6 +10,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.MixedOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.sandboxer.backend.kubevirt.model.v1.VirtualMachineInstance;
 import io.sandboxer.core.access.CredentialChoice;
 import io.sandboxer.core.access.GuestAccess;
@@ -68,6 +72,7 @@ public final class KubevirtProvider implements SandboxProvider, OrphanCollector,
     static final Duration ORPHAN_GRACE = Duration.ofMinutes(2);
     /** Writes a relabel retries after a conflict (KubeVirt updates a booting VMI's status now and then). */
     private static final int RELABEL_ATTEMPTS = 8;
+    private static final ObjectMapper JSON = new ObjectMapper();
     /** Tests put a rival's claim here, between this claim's read and its write: the race, made certain. */
     volatile Runnable beforeRelabelWrite = () -> { };
 
@@ -268,9 +273,10 @@ public final class KubevirtProvider implements SandboxProvider, OrphanCollector,
     }
 
     /**
-     * An update of the VMI with the {@code resourceVersion} it was read at (optimistic locking): when anyone wrote to
-     * the VMI since (another claim, KubeVirt's status), the API server answers 409 and the guard is read again, so of
-     * two claims on any hosts exactly one writes its label.
+     * A JSON merge patch of the VMI's labels (and expiry annotation) that carries the {@code resourceVersion} the guard was
+     * read at: the API server applies it only if the VMI is unchanged since, else answers 409 (optimistic concurrency), and
+     * the guard is read again; so of two claims on any hosts exactly one writes its label. A patch, not an update: only
+     * these fields travel, so nothing of a VMI this client does not model can be lost on the way back.
      */
     @Override
     public boolean relabel(String id, LabelChange change) {
@@ -279,22 +285,21 @@ public final class KubevirtProvider implements SandboxProvider, OrphanCollector,
             if (vmi == null || !ours(vmi)) {
                 return false;
             }
-            var meta = vmi.getMetadata();
-            Map<String, String> labels = new LinkedHashMap<>(meta.getLabels());
+            var labels = vmi.getMetadata().getLabels();
             if (change.unlessLabelled() != null && labels.containsKey(change.unlessLabelled())) {
                 return false;
             }
-            labels.putAll(change.put());
-            meta.setLabels(labels);
+            ObjectNode patch = JSON.createObjectNode();
+            ObjectNode metadata = patch.putObject("metadata").put("resourceVersion", vmi.getMetadata().getResourceVersion());
+            ObjectNode newLabels = metadata.putObject("labels");
+            change.put().forEach(newLabels::put);
             if (!change.keepsExpiry()) {
-                Map<String, String> annotations = new LinkedHashMap<>(meta.getAnnotations() == null ? Map.of() : meta.getAnnotations());
                 Duration ttl = change.backendTtl() ? settings.ttl() : change.newExpiry();
-                annotations.put(KubevirtNames.EXPIRES_ANNOTATION, Long.toString(clock.instant().plus(ttl).getEpochSecond()));
-                meta.setAnnotations(annotations);
+                metadata.putObject("annotations").put(KubevirtNames.EXPIRES_ANNOTATION, Long.toString(clock.instant().plus(ttl).getEpochSecond()));
             }
             try {
                 beforeRelabelWrite.run();
-                vmis().inNamespace(ns()).resource(vmi).update();
+                vmis().inNamespace(ns()).withName(id).patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
                 return true;
             } catch (KubernetesClientException e) {
                 if (e.getCode() == 404) {

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The warm pool's claim on KubeVirt: a VMI update with the resourceVersion it was read at. fabric8's mock API server in
+ * The warm pool's claim on KubeVirt: a merge patch of the VMI's labels carrying the resourceVersion it was read at. fabric8's mock API server in
  * CRUD mode answers a stale resourceVersion with 409 as a real API server does, so racing claims show one winner.
  */
 @EnableKubernetesMockClient(crud = true)
