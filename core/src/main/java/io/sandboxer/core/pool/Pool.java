@@ -179,14 +179,21 @@ public final class Pool {
             return new FillReport(recycled, List.of(), Map.of());
         }
         String key = shape();
-        long present = provider.list().stream()
+        List<Sandbox> present = provider.list().stream()
                 .filter(s -> key.equals(s.labels().get(PoolLabels.SHAPE)) && !PoolLabels.isClaimed(s) && s.state() != SandboxState.FAILED)
-                .count();
-        int missing = (int) Math.max(0, settings.size() - present);
-        if (missing == 0) {
-            return new FillReport(recycled, List.of(), Map.of());
+                .toList();
+        int trimmed = 0;
+        if (present.size() > settings.size()) {
+            List<String> extra = trim(present);
+            trimmed = extra.size();
+            recycled = new ArrayList<>(recycled);
+            recycled.addAll(extra);
         }
-        progress.step("making " + missing + " pooled sandbox(es) (" + present + " of " + settings.size() + " present)");
+        int missing = Math.max(0, settings.size() - (present.size() - trimmed));
+        if (missing == 0) {
+            return new FillReport(List.copyOf(recycled), List.of(), Map.of());
+        }
+        progress.step("making " + missing + " pooled sandbox(es) (" + (present.size() - trimmed) + " of " + settings.size() + " present)");
         List<String> made = new ArrayList<>();
         Map<String, String> failed = new HashMap<>();
         Semaphore slots = new Semaphore(parallelCreates);
@@ -219,6 +226,26 @@ public final class Pool {
             }
         }
         return new FillReport(recycled, List.copyOf(made), Map.copyOf(failed));
+    }
+
+    /**
+     * More members than {@code size} (fills on two hosts at once, or a smaller size now): the newest ready ones beyond
+     * {@code size} ready go. Booting ones stay, since another filler may be waiting for them; a later fill trims them
+     * once they are ready.
+     */
+    private List<String> trim(List<Sandbox> present) {
+        List<Sandbox> ready = present.stream().filter(PoolLabels::isMarkedReady)
+                .sorted(Comparator.comparing(Sandbox::createdAt, Comparator.nullsFirst(Comparator.<Instant>naturalOrder())).reversed())
+                .toList();
+        List<String> removed = new ArrayList<>();
+        int excess = Math.min(present.size(), ready.size()) - settings.size(); // keep size ready ones, whatever else boots
+        for (int i = 0; i < excess; i++) {
+            if (takeAndDelete(ready.get(i).id())) {
+                LOG.info("recycled pooled sandbox {}: the pool holds more than pool.size {}", ready.get(i).id(), settings.size());
+                removed.add(ready.get(i).id());
+            }
+        }
+        return removed;
     }
 
     /** Creates one member and waits for it; null when it is ready and marked, else why not (it is deleted then). */

@@ -169,6 +169,21 @@ class PoolTest {
     }
 
     @Test
+    void aFillTrimsAPoolThatHoldsMoreThanItsSizeNewestReadyFirst() {
+        pool(provider, size(3)).fill(ProgressListener.SILENT);
+        clock.advance(Duration.ofSeconds(5));
+        provider.seed(new Sandbox("t-pbooting", SandboxState.RUNNING, "10.0.0.7", null, clock.instant(), null,
+                Map.of(PoolLabels.SHAPE, pool(provider, size(1)).shape()), null)); // another filler waits for this one
+
+        Pool.FillReport report = pool(provider, size(1)).fill(ProgressListener.SILENT);
+
+        assertEquals(2, report.recycled().size(), report.toString());
+        assertTrue(provider.ids().contains("t-pbooting"), "a booting member is left to its filler");
+        assertEquals(1, pool(provider, size(1)).status().count(PoolStatus.Condition.READY));
+        assertEquals(List.of(), report.made());
+    }
+
+    @Test
     void drainDeletesEveryUnclaimedMemberAndAnOffPoolRecyclesThemAll() {
         Pool pool = pool(provider, size(3));
         pool.fill(ProgressListener.SILENT);
