@@ -75,7 +75,7 @@ class KubevirtRelabelTest {
         provider.create(SandboxSpec.builder("sandboxer-pabc").labels(Map.of("sandboxer.io/pool", "0123456789abcdef")).build());
 
         assertTrue(provider.relabel("sandboxer-pabc", LabelChange.put(Map.of("sandboxer.io/pool-ready", "true"))));
-        assertTrue(provider.relabel("sandboxer-pabc", new LabelChange(Map.of(GUARD, "sandboxer-j1-abc"), GUARD, LabelChange.BACKEND_TTL)));
+        assertTrue(provider.relabel("sandboxer-pabc", new LabelChange(Map.of(GUARD, "sandboxer-j1-abc"), GUARD, LabelChange.Expiry.BACKEND_TTL)));
         assertFalse(provider.relabel("sandboxer-pabc", new LabelChange(Map.of(GUARD, "sandboxer-j2-abc"), GUARD, null)));
         assertFalse(provider.relabel("sandboxer-none", LabelChange.put(Map.of("a", "b"))));
 

@@ -449,8 +449,8 @@ public final class LibvirtProvider implements SandboxProvider, OrphanCollector, 
             labels.putAll(change.put());
             Instant created = m.createdAt();
             Instant expires = m.expiresAt();
-            if (!change.keepsExpiry()) {
-                Duration ttl = change.backendTtl() ? settings.ttl() : change.newExpiry();
+            if (!(change.expiry() instanceof LabelChange.Expiry.Keep)) {
+                Duration ttl = change.expiry().ttlFromNow(settings.ttl());
                 Instant now = clock.instant();
                 expires = ttl == null ? null : now.plus(ttl);
                 created = ttl == null ? now : created;

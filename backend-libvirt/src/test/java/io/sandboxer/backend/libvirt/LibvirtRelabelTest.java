@@ -60,8 +60,8 @@ class LibvirtRelabelTest {
 
         assertTrue(provider.relabel("sandboxer-pabc", LabelChange.put(Map.of("sandboxer.io/pool-ready", "true"))));
         assertTrue(provider.relabel("sandboxer-pabc", new LabelChange(Map.of(GUARD, "sandboxer-j1-abc", "sandboxer.io/job-id", "1"), GUARD,
-                Duration.ofMinutes(30))));
-        assertFalse(provider.relabel("sandboxer-pabc", new LabelChange(Map.of(GUARD, "sandboxer-j2-abc"), GUARD, Duration.ofMinutes(30))),
+                LabelChange.Expiry.after(Duration.ofMinutes(30)))));
+        assertFalse(provider.relabel("sandboxer-pabc", new LabelChange(Map.of(GUARD, "sandboxer-j2-abc"), GUARD, LabelChange.Expiry.after(Duration.ofMinutes(30)))),
                 "a second claim loses");
 
         Sandbox now = provider.get("sandboxer-pabc").orElseThrow();
@@ -77,7 +77,7 @@ class LibvirtRelabelTest {
         LibvirtProvider provider = open(TestDriver.config(dir));
         provider.create(member("sandboxer-pttl"));
 
-        assertTrue(provider.relabel("sandboxer-pttl", new LabelChange(Map.of(GUARD, "sandboxer-j1-abc"), GUARD, LabelChange.BACKEND_TTL)));
+        assertTrue(provider.relabel("sandboxer-pttl", new LabelChange(Map.of(GUARD, "sandboxer-j1-abc"), GUARD, LabelChange.Expiry.BACKEND_TTL)));
 
         Sandbox claimed = provider.get("sandboxer-pttl").orElseThrow();
         assertNull(claimed.expiresAt(), "the settings name no ttl");

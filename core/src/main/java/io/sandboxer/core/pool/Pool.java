@@ -129,7 +129,7 @@ public final class Pool {
         }
         Map<String, String> put = new HashMap<>(job.labels());
         put.put(PoolLabels.CLAIMED_BY, job.name());
-        LabelChange claim = new LabelChange(put, PoolLabels.CLAIMED_BY, job.ttl() != null ? job.ttl() : LabelChange.BACKEND_TTL);
+        LabelChange claim = new LabelChange(put, PoolLabels.CLAIMED_BY, job.ttl() != null ? LabelChange.Expiry.after(job.ttl()) : LabelChange.Expiry.BACKEND_TTL);
         for (Sandbox candidate : claimable()) {
             if (deadline.isExpired()) {
                 return Optional.empty();
@@ -339,7 +339,7 @@ public final class Pool {
     }
 
     private boolean takeAndDelete(String id) {
-        if (!labels.relabel(id, new LabelChange(Map.of(PoolLabels.CLAIMED_BY, PoolLabels.RECYCLED), PoolLabels.CLAIMED_BY, null))) {
+        if (!labels.relabel(id, new LabelChange(Map.of(PoolLabels.CLAIMED_BY, PoolLabels.RECYCLED), PoolLabels.CLAIMED_BY, LabelChange.Expiry.KEEP))) {
             return false; // a job claimed it meanwhile
         }
         provider.delete(id);

@@ -19,6 +19,7 @@ import io.sandboxer.core.provider.SandboxException;
 import io.sandboxer.core.provider.SandboxNotFoundException;
 import io.sandboxer.core.provider.SandboxProvider;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -177,7 +178,8 @@ public final class InMemorySandboxProvider implements SandboxProvider, OrphanCol
             }
             Map<String, String> labels = new LinkedHashMap<>(s.labels());
             labels.putAll(change.put());
-            Instant expires = change.keepsExpiry() ? s.expiresAt() : change.backendTtl() ? null : clock.instant().plus(change.newExpiry());
+            Duration ttl = change.expiry() instanceof LabelChange.Expiry.Keep ? null : change.expiry().ttlFromNow(null);
+            Instant expires = change.expiry() instanceof LabelChange.Expiry.Keep ? s.expiresAt() : ttl == null ? null : clock.instant().plus(ttl);
             world.sandboxes.put(id, new Sandbox(id, s.state(), s.internalAddress(), s.externalAddress(), s.createdAt(), expires, labels, s.detail()));
             return true;
         }
