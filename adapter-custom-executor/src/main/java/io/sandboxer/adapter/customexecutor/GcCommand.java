@@ -3,10 +3,10 @@ package io.sandboxer.adapter.customexecutor;
 import io.sandboxer.core.lifecycle.GarbageCollector;
 import io.sandboxer.core.pool.Pool;
 import io.sandboxer.core.pool.PoolStatus;
-import io.sandboxer.core.provider.SandboxProviders;
 import io.sandboxer.core.provider.GarbageQuery;
 import io.sandboxer.core.provider.GarbageReport;
 import io.sandboxer.core.provider.SandboxProvider;
+import io.sandboxer.core.provider.SandboxProviders;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -30,17 +30,15 @@ final class GcCommand implements Callable<Integer> {
             + "removed once older than this, so a prepare running meanwhile keeps its pieces (default: ${DEFAULT-VALUE}).")
     Duration orphanGrace;
 
-    private SandboxProviders.Configured<?> configured;
-
     /**
      * Pool members no job may claim any more (too old, never ready, failed, of an earlier pool spec, or any unclaimed one
      * when the pool is off): taken and deleted, or only listed in a dry run. Claimed members are their jobs' (expiry).
      */
-    private List<String> recyclePool(SandboxProvider provider, String verb) {
+    private List<String> recyclePool(SandboxProviders.Configured<?> configured, SandboxProvider provider, String verb) {
         if (!Pool.supports(provider)) {
             return List.of();
         }
-        Pool pool = WarmPool.open(configured, provider, driver.prefix(), WarmPool.readiness(Duration.ofSeconds(10)));
+        Pool pool = WarmPool.open(configured, provider, driver.prefix());
         List<String> stale = dryRun
                 ? pool.status().members().stream().filter(m -> m.condition() == PoolStatus.Condition.STALE).map(PoolStatus.Member::id).toList()
                 : pool.recycle();
@@ -53,14 +51,14 @@ final class GcCommand implements Callable<Integer> {
         // This driver's own names (<prefix>-j<job id>-…) besides the backend's Fleeting prefix: a killed prepare's
         // overlay is found whichever adapter made it.
         GarbageQuery query = new GarbageQuery(maxAge, dryRun, Set.of(driver.prefix() + "-j", driver.prefix() + Pool.MEMBER_INFIX), orphanGrace);
-        configured = driver.bind(driver.settings());
+        SandboxProviders.Configured<?> configured = driver.bind(driver.settings());
         try (SandboxProvider provider = configured.openExisting()) { // not by job names: gc sees the group as it is
             GarbageReport report = new GarbageCollector(provider, Clock.systemUTC()).collect(query);
             String verb = dryRun ? "would delete" : "deleted";
             report.expiredSandboxes().forEach(id -> System.out.println(verb + " sandbox " + id));
             report.orphans().forEach(id -> System.out.println(verb + " orphan " + id));
             report.failures().forEach((id, why) -> Diagnostics.say("could not delete " + id + ": " + why));
-            List<String> recycled = recyclePool(provider, verb);
+            List<String> recycled = recyclePool(configured, provider, verb);
             JobAgent.orphans(provider, driver.prefix() + "-j", orphanGrace, dryRun).forEach(id -> System.out.println(verb + " connection agent of " + id));
             System.out.println((dryRun ? "dry run: " : "") + report.expiredSandboxes().size() + " expired sandbox(es), " + report.orphans().size()
                     + " orphan(s), " + recycled.size() + " stale pooled sandbox(es)" + (report.failures().isEmpty() ? "" : ", " + report.failures().size() + " failure(s)"));

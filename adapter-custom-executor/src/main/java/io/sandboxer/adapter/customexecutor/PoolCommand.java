@@ -12,14 +12,16 @@ import io.sandboxer.core.provider.SandboxProvider;
 import io.sandboxer.core.provider.SandboxProviders;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code sandboxer pool}: the operator's handle on the warm pool the settings describe ({@code "pool": {"size": N, ...}}).
@@ -30,8 +32,8 @@ import picocli.CommandLine.Option;
             "Configure it in the settings: \"pool\": {\"size\": 2, \"max_age\": \"4h\", \"image\": ..., \"cpu\": ..., \"memory\": ...}."},
         commandListHeading = "%nCommands:%n")
 final class PoolCommand implements Runnable {
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+    @Spec
+    CommandSpec spec;
 
     @Override
     public void run() {
@@ -90,7 +92,7 @@ final class PoolCommand implements Runnable {
         public Integer call() {
             SandboxProviders.Configured<?> configured = driver.bind(driver.settings());
             try (SandboxProvider provider = configured.openExisting()) {
-                PoolStatus status = WarmPool.open(configured, provider, driver.prefix(), WarmPool.readiness(Duration.ofSeconds(10))).status();
+                PoolStatus status = WarmPool.open(configured, provider, driver.prefix()).status();
                 if (json) {
                     System.out.println(asJson(status, configured.group().pool()));
                     return 0;
@@ -99,7 +101,7 @@ final class PoolCommand implements Runnable {
                         + ": " + status.count(PoolStatus.Condition.READY) + " ready, " + status.count(PoolStatus.Condition.BOOTING) + " booting, "
                         + status.count(PoolStatus.Condition.CLAIMED) + " claimed, " + status.count(PoolStatus.Condition.STALE) + " stale");
                 for (PoolStatus.Member m : status.members()) {
-                    System.out.printf("  %-40s %-8s %6ds%s%n", m.id(), m.condition().name().toLowerCase(java.util.Locale.ROOT), m.age().toSeconds(),
+                    System.out.printf("  %-40s %-8s %6ds%s%n", m.id(), m.condition().name().toLowerCase(Locale.ROOT), m.age().toSeconds(),
                             m.claimant() != null ? "  by " + m.claimant() : m.why() != null ? "  " + m.why() : "");
                 }
                 return 0;
@@ -112,7 +114,7 @@ final class PoolCommand implements Runnable {
                     .put("at", Instant.now().toString());
             ArrayNode members = out.putArray("members");
             for (PoolStatus.Member m : status.members()) {
-                ObjectNode node = members.addObject().put("id", m.id()).put("condition", m.condition().name().toLowerCase(java.util.Locale.ROOT))
+                ObjectNode node = members.addObject().put("id", m.id()).put("condition", m.condition().name().toLowerCase(Locale.ROOT))
                         .put("age_seconds", m.age().toSeconds());
                 if (m.claimant() != null) {
                     node.put("claimed_by", m.claimant());
@@ -135,7 +137,7 @@ final class PoolCommand implements Runnable {
         public Integer call() {
             SandboxProviders.Configured<?> configured = driver.bind(driver.settings());
             try (SandboxProvider provider = configured.openExisting()) {
-                List<String> removed = WarmPool.open(configured, provider, driver.prefix(), WarmPool.readiness(Duration.ofSeconds(10))).drain();
+                List<String> removed = WarmPool.open(configured, provider, driver.prefix()).drain();
                 removed.forEach(id -> System.out.println("deleted pooled sandbox " + id));
                 System.out.println(removed.size() + " pooled sandbox(es) deleted");
                 return 0;

@@ -180,7 +180,8 @@ final class PrepareCommand implements Callable<Integer> {
             return Optional.empty();
         }
         Pool pool = WarmPool.open(configured, provider, driver.prefix(), memberCheck);
-        if (!pool.matches(WarmPool.asPoolSeesIt(configured, spec))) {
+        SandboxSpec asPoolSeesIt = WarmPool.asPoolSeesIt(configured, spec);
+        if (!pool.matches(asPoolSeesIt)) {
             progress.say("this job's sandbox differs from the warm pool's (image, sizes, machine type or login): creating it cold");
             return Optional.empty();
         }
@@ -189,7 +190,7 @@ final class PrepareCommand implements Callable<Integer> {
             progress.say("a sandbox of an earlier attempt of this job is left: deleting it first");
             byJobName.delete(spec.name());
         }
-        Optional<ReadySandbox> claimed = pool.claim(WarmPool.asPoolSeesIt(configured, spec), deadline, listener);
+        Optional<ReadySandbox> claimed = pool.claim(asPoolSeesIt, deadline, listener);
         if (claimed.isEmpty()) {
             progress.say("the warm pool has no ready sandbox: creating this one cold");
         }

@@ -46,6 +46,11 @@ final class WarmPool {
                 configured.group().maxParallelCreates());
     }
 
+    /** The pool for commands that only look, recycle or delete (status, drain, gc): they never wait for a login. */
+    static Pool open(SandboxProviders.Configured<?> configured, SandboxProvider provider, String prefix) {
+        return open(configured, provider, prefix, readiness(Duration.ofSeconds(10)));
+    }
+
     /** What prepare waits for, for members too: an address, then an SSH login on a guest whose bootstrap finished. */
     static Readiness readiness(Duration dial) {
         return Readiness.forJobs(SshOptions.DEFAULT.withConnectTimeout(dial), HostKeyPolicy.insecure("the guest's host key was not injected"));

@@ -293,7 +293,7 @@ public final class KubevirtProvider implements SandboxProvider, OrphanCollector,
             ObjectNode metadata = patch.putObject("metadata").put("resourceVersion", vmi.getMetadata().getResourceVersion());
             ObjectNode newLabels = metadata.putObject("labels");
             change.put().forEach(newLabels::put);
-            if (!(change.expiry() instanceof LabelChange.Expiry.Keep)) {
+            if (!change.expiry().keeps()) {
                 Duration ttl = change.expiry().ttlFromNow(settings.ttl());
                 metadata.putObject("annotations").put(KubevirtNames.EXPIRES_ANNOTATION, Long.toString(clock.instant().plus(ttl).getEpochSecond()));
             }

@@ -449,7 +449,7 @@ public final class LibvirtProvider implements SandboxProvider, OrphanCollector, 
             labels.putAll(change.put());
             Instant created = m.createdAt();
             Instant expires = m.expiresAt();
-            if (!(change.expiry() instanceof LabelChange.Expiry.Keep)) {
+            if (!change.expiry().keeps()) {
                 Duration ttl = change.expiry().ttlFromNow(settings.ttl());
                 Instant now = clock.instant();
                 expires = ttl == null ? null : now.plus(ttl);

@@ -12,6 +12,8 @@ import java.util.regex.Pattern;
 public final class GuestNames {
     /** useradd's default NAME_REGEX (Debian, Flatcar), at most 32 characters. */
     private static final Pattern LINUX_USER = Pattern.compile("^[a-z_][a-z0-9_-]{0,30}[a-z0-9_$-]?$");
+    /** What {@link #LINUX_USER} allows, in words. */
+    public static final String LINUX_USER_RULE = "1 to 32 lower-case letters, digits, '_' and '-', starting with a letter or '_'";
     /** Windows forbids " / \ [ ] : ; | = , + * ? < > @ and names over 20 characters. */
     private static final Pattern WINDOWS_USER = Pattern.compile("^[^\"/\\\\\\[\\]:;|=,+*?<>@\\s][^\"/\\\\\\[\\]:;|=,+*?<>@]{0,19}$");
     private static final Pattern HOST_LABEL = Pattern.compile("^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$");
@@ -25,6 +27,11 @@ public final class GuestNames {
     private GuestNames() {
     }
 
+    /** Whether a Linux guest accepts {@code name} as a user name ({@link #LINUX_USER_RULE}). */
+    public static boolean isLinuxUser(String name) {
+        return name != null && LINUX_USER.matcher(name).matches();
+    }
+
     /** Throws one {@link IllegalArgumentException} listing every problem of the spec. */
     public static void check(BootstrapSpec spec) {
         List<String> problems = new ArrayList<>();
@@ -35,7 +42,7 @@ public final class GuestNames {
             if (!rule.matcher(user.name()).matches()) {
                 problems.add("user name \"" + user.name() + "\" is not allowed: "
                         + (windows ? "1 to 20 characters, none of \" / \\ [ ] : ; | = , + * ? < > @"
-                                : "1 to 32 lower-case letters, digits, '_' and '-', starting with a letter or '_'"));
+                                : LINUX_USER_RULE));
             }
             for (String group : user.groups()) {
                 if (!GROUP.matcher(group).matches()) {

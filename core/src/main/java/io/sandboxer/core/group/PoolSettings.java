@@ -1,11 +1,11 @@
 package io.sandboxer.core.group;
 
+import io.sandboxer.core.bootstrap.GuestNames;
 import io.sandboxer.core.model.Quantity;
 import io.sandboxer.core.settings.Validated;
 import io.sandboxer.core.settings.Validation;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * The warm pool's keys ({@code "pool": {...}} in the group's settings): how many ready sandboxes to keep
@@ -29,8 +29,6 @@ public record PoolSettings(
     public static final Duration DEFAULT_MAX_AGE = Duration.ofHours(4);
     public static final Duration DEFAULT_BOOT_TIMEOUT = Duration.ofMinutes(15);
     public static final String DEFAULT_USER = "runner";
-    /** useradd's default NAME_REGEX, as GuestNames checks it: pooled sandboxes are Linux guests reached over SSH. */
-    private static final Pattern LINUX_USER = Pattern.compile("^[a-z_][a-z0-9_-]{0,30}[a-z0-9_$-]?$");
 
     public PoolSettings {
         size = Objects.requireNonNullElse(size, 0);
@@ -51,8 +49,10 @@ public record PoolSettings(
 
     @Override
     public void validate(Validation check) {
-        check.between("size", size, 0, MAX_SIZE).between("ssh_port", sshPort, 1, 65535)
-                .matches("ssh_user", sshUser, LINUX_USER, "1 to 32 lower-case letters, digits, '_' and '-', starting with a letter or '_'");
+        check.between("size", size, 0, MAX_SIZE).between("ssh_port", sshPort, 1, 65535);
+        if (!GuestNames.isLinuxUser(sshUser)) { // pooled sandboxes are Linux guests reached over SSH
+            check.fail("ssh_user", sshUser, GuestNames.LINUX_USER_RULE);
+        }
         if (maxAge.compareTo(Duration.ofMinutes(1)) < 0) {
             check.fail("max_age", maxAge, "at least 1m (an unclaimed sandbox older than this is replaced)");
         }

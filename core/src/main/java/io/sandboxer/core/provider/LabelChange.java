@@ -34,6 +34,11 @@ public record LabelChange(Map<String, String> put, String unlessLabelled, Expiry
             return new After(ttl);
         }
 
+        /** Whether the expiry stays as it is. */
+        default boolean keeps() {
+            return this instanceof Keep;
+        }
+
         /** The TTL from now this asks for, given the backend's own (null: none); a change that keeps the expiry has none to give. */
         default Duration ttlFromNow(Duration backendTtl) {
             return switch (this) {

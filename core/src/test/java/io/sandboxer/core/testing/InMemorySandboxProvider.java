@@ -178,8 +178,8 @@ public final class InMemorySandboxProvider implements SandboxProvider, OrphanCol
             }
             Map<String, String> labels = new LinkedHashMap<>(s.labels());
             labels.putAll(change.put());
-            Duration ttl = change.expiry() instanceof LabelChange.Expiry.Keep ? null : change.expiry().ttlFromNow(null);
-            Instant expires = change.expiry() instanceof LabelChange.Expiry.Keep ? s.expiresAt() : ttl == null ? null : clock.instant().plus(ttl);
+            Duration ttl = change.expiry().keeps() ? null : change.expiry().ttlFromNow(null);
+            Instant expires = change.expiry().keeps() ? s.expiresAt() : ttl == null ? null : clock.instant().plus(ttl);
             world.sandboxes.put(id, new Sandbox(id, s.state(), s.internalAddress(), s.externalAddress(), s.createdAt(), expires, labels, s.detail()));
             return true;
         }
