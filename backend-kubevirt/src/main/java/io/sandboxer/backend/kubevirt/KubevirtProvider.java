@@ -180,15 +180,19 @@ public final class KubevirtProvider implements SandboxProvider, OrphanCollector,
         } catch (SandboxException e) {
             throw made.undo(e);
         }
+        made.made("VirtualMachineInstance " + name, () -> vmis().inNamespace(ns()).withName(name).withGracePeriod(0).delete());
+        // The ownerReference lets Kubernetes' garbage collector remove the Secret with its VMI whoever deletes the VMI
+        // (kubectl, a TTL controller): without it a credential could outlive its guest, so a refused patch is a failure.
+        String uid = created.getMetadata().getUid();
         try {
-            String uid = created.getMetadata().getUid();
-            client.secrets().inNamespace(ns()).withName(KubevirtNames.secretName(name)).edit(s -> {
-                s.getMetadata().setOwnerReferences(List.of(new OwnerReferenceBuilder().withApiVersion("kubevirt.io/v1")
-                        .withKind("VirtualMachineInstance").withName(name).withUid(uid).build()));
-                return s;
-            });
-        } catch (KubernetesClientException e) {
-            LOG.warn("could not make VMI {} the owner of its Secret ({}); delete and gc remove it anyway", name, ApiCalls.reason(e));
+            api.retrying("making VirtualMachineInstance " + name + " the owner of its Secret",
+                    () -> client.secrets().inNamespace(ns()).withName(KubevirtNames.secretName(name)).edit(s -> {
+                        s.getMetadata().setOwnerReferences(List.of(new OwnerReferenceBuilder().withApiVersion("kubevirt.io/v1")
+                                .withKind("VirtualMachineInstance").withName(name).withUid(uid).build()));
+                        return s;
+                    }));
+        } catch (SandboxException e) {
+            throw made.undo(e);
         }
         LOG.info("created VirtualMachineInstance {}/{} from {}", ns(), name, image);
         return toSandbox(created);
