@@ -93,6 +93,8 @@ public final class ControlPlane implements AutoCloseable {
         Path certs = Files.createDirectories(dir.resolve("certs"));
         String server = "https://127.0.0.1:" + apiPort;
         ControlPlane plane = new ControlPlane(dir, server, adminToken);
+        // A test JVM stopped before its afterAll (Ctrl-C, a failsafe timeout) still takes its control plane with it.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> plane.processes.values().forEach(Process::destroy)));
         try {
             plane.launch("etcd", bin.resolve("etcd").toString(), "--name", "default", "--data-dir", dir.resolve("etcd").toString(),
                     "--listen-client-urls", "http://127.0.0.1:" + etcdPort, "--advertise-client-urls", "http://127.0.0.1:" + etcdPort,

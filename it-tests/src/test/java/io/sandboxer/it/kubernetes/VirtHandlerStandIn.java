@@ -91,10 +91,13 @@ public final class VirtHandlerStandIn {
         try (KubernetesClient client = ControlPlane.client(Files.readString(Path.of(args[0])))) {
             VirtHandlerStandIn standIn = new VirtHandlerStandIn(client, args);
             standIn.sweepForeignGuests();
-            while (true) {
+            // A test JVM killed outright cannot stop its stand-in: it stops itself (and its guests) when its parent is gone.
+            ProcessHandle parent = ProcessHandle.current().parent().orElseThrow();
+            while (parent.isAlive()) {
                 standIn.reconcileAll();
                 Thread.sleep(500); // the reconcile interval: a controller's resync, not a test's synchronisation
             }
+            standIn.sweepForeignGuests();
         }
     }
 
@@ -197,12 +200,12 @@ public final class VirtHandlerStandIn {
         Optional<String> ip = leaseIp(domain);
         int probePort = vmi.path("spec").path("readinessProbe").path("tcpSocket").path("port").asInt(0);
         boolean ready = ip.isPresent() && (probePort == 0 || answers(ip.get(), probePort));
-        String currentIp = vmi.path("status").path("interfaces").path(0).path("ipAddress").asText(null);
+        String currentIp = vmi.path("status").path("interfaces").path(0).path("ipAddress").asText("");
         boolean currentReady = false;
         for (JsonNode c : vmi.path("status").path("conditions")) {
             currentReady |= "Ready".equals(c.path("type").asText()) && "True".equals(c.path("status").asText());
         }
-        if ("Running".equals(phase) && ip.orElse("").equals(String.valueOf(currentIp)) && ready == currentReady) {
+        if ("Running".equals(phase) && ip.orElse("").equals(currentIp) && ready == currentReady) {
             return;
         }
         ObjectNode status = statusOf(vmi).put("phase", "Running");
@@ -232,8 +235,10 @@ public final class VirtHandlerStandIn {
         run(List.of("rm", "-rf", seedDir.toString()));
         virsh("vol-create-as", pool, domain + ".qcow2", "4G", "--format", "qcow2", "--backing-vol", baseVolume, "--backing-vol-format", "qcow2");
         JsonNode resources = vmi.path("spec").path("domain").path("resources");
+        // As KubeVirt sizes a guest without an explicit topology or guest memory: vCPUs from the CPU limit (else the
+        // request), memory from the request (the limit is the pod's, which also covers QEMU's overhead).
         int cpus = Math.max(1, (int) Math.ceil(cpu(resources.path("limits").path("cpu").asText(resources.path("requests").path("cpu").asText("1")))));
-        long memoryMib = mebibytes(resources.path("limits").path("memory").asText(resources.path("requests").path("memory").asText("1Gi")));
+        long memoryMib = mebibytes(resources.path("requests").path("memory").asText(resources.path("limits").path("memory").asText("1Gi")));
         String xml = """
                 <domain type='qemu'>
                   <name>%s</name>
