@@ -2,6 +2,7 @@ package io.sandboxer.it.fleeting;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sandboxer.core.testing.TestResources;
 import io.sandboxer.it.libvirt.LibvirtHost;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -44,6 +45,18 @@ public final class FleetingHost implements AutoCloseable {
             peers = Path.of(LibvirtHost.run(Path.of("scripts/build-go-peers.sh").toAbsolutePath().toString()).strip());
         }
         return peers;
+    }
+
+    /**
+     * A {@code plugin_config} with the libvirt Go plugin's documented keys, adapted to libvirt's test driver (whose
+     * network hands out loopback addresses, so no SSH probe leaves this machine), in {@code dir}.
+     */
+    public static Path testDriverConfig(Path dir, String name) throws IOException {
+        Path state = Files.createDirectories(dir.resolve("state-" + name));
+        return Files.writeString(dir.resolve(name + ".json"), """
+                {"uri": "test://%s", "pool_name": "pool", "base_volume_name": "base.qcow2", "network_name": "default",
+                 "state_dir": "%s", "max_size": 3, "vcpu_count": 1, "memory_mib": 512, "domain_type": "qemu", "address_source": "auto"}
+                """.formatted(TestResources.path("/libvirt/test-node.xml"), state));
     }
 
     /** fleeting's own reference plugin, built from the fleeting module. */

@@ -35,13 +35,8 @@ class FleetingLibraryIT {
         FleetingHost.peers();
     }
 
-    /** The libvirt Go plugin's documented keys, adapted to the test driver. */
     private static Path testDriverConfig(String name) throws IOException {
-        Path state = Files.createDirectories(work.resolve("state-" + name));
-        return Files.writeString(work.resolve(name + ".json"), """
-                {"uri": "test://%s", "pool_name": "pool", "base_volume_name": "base.qcow2", "network_name": "default",
-                 "state_dir": "%s", "max_size": 3, "vcpu_count": 1, "memory_mib": 512, "domain_type": "qemu", "address_source": "auto"}
-                """.formatted(TestResources.path("/libvirt/test-node.xml"), state));
+        return FleetingHost.testDriverConfig(work, name);
     }
 
     private static Path dummyConfig(String name) throws IOException {

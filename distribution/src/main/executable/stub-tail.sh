@@ -1,0 +1,29 @@
+# The release archive's own runtime (jlink) comes first: it is the one this file was packaged with.
+bundled="$(dirname "$(dirname "$self")")/runtime/bin/java"
+if [ -z "${SANDBOXER_JAVA:-}" ] && [ -x "$bundled" ]; then
+  SANDBOXER_JAVA=$bundled
+fi
+case "$name" in
+  fleeting-plugin-*)
+    backend=${name#fleeting-plugin-}
+    if ! select_java; then
+      printf '{"@level":"error","@message":"%s needs a Java runtime 21 or newer; none found (set SANDBOXER_JAVA or JAVA_HOME, or install one)","@timestamp":"%s","@module":"launcher"}\n' \
+        "$name" "$(date -u +%Y-%m-%dT%H:%M:%S.000000Z)" >&2
+      exit 1
+    fi
+    embedded_options fleeting_plugin_options
+    if [ "$java_version" -ge 22 ]; then options+=("-XX:TrimNativeHeapInterval=10000"); fi
+    exec "$java" "${options[@]}" -Dsandboxer.backend="$backend" -cp "$self" io.sandboxer.adapter.fleeting.FleetingPlugin "$@"
+    ;;
+  *)
+    if ! select_java; then
+      echo "ERROR: sandboxer needs a Java runtime 21 or newer; none found (set SANDBOXER_JAVA or JAVA_HOME, or install one)" >&2
+      exit "${SYSTEM_FAILURE_EXIT_CODE:-2}"
+    fi
+    embedded_options sandboxer_options
+    export SANDBOXER_LAUNCHER="$self" # prepare starts the job's connection agent through this launcher
+    exec "$java" "${options[@]}" -Dslf4j.provider=org.slf4j.simple.SimpleServiceProvider -cp "$self" \
+      io.sandboxer.adapter.customexecutor.SandboxerCli "$@"
+    ;;
+esac
+exit 2 # never reached: bash must not read on into the jar below

@@ -1,0 +1,150 @@
+package io.sandboxer.it.distribution;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sandboxer.core.testing.TestResources;
+import io.sandboxer.it.fleeting.FleetingHost;
+import io.sandboxer.it.libvirt.LibvirtHost;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What an operator installs, used as they would: the one-file executable ({@code distribution/target/bin}) as the
+ * Fleeting plugin driven by GitLab's fleeting library and as the custom-executor driver; the release archive run with
+ * no Java on the machine at all (its own jlinked runtime: /usr/lib/jvm hidden in a mount namespace); the Debian package
+ * installed with dpkg, run from /usr/bin, purged without a trace.
+ */
+class ReleaseIT {
+    private static final Path ONE_FILE = Path.of("../distribution/target/bin");
+    private static Path release;
+    @TempDir
+    static Path work;
+
+    @BeforeAll
+    static void buildRelease() {
+        String out = LibvirtHost.run(Path.of("../scripts/release.sh").toAbsolutePath().toString());
+        assertTrue(out.contains(".tar.gz") && out.contains(".deb"), out);
+        release = Path.of("../distribution/target/release");
+    }
+
+    @Test
+    void theOneFileExecutableIsTheFleetingPluginAndTheDriver() throws Exception {
+        assertTrue(run(Map.of(), ONE_FILE.resolve("fleeting-plugin-libvirt").toString(), "version").stdout()
+                .startsWith("Name:         fleeting-plugin-libvirt\nVersion:      0.1.0-SNAPSHOT\n"));
+        Result version = run(Map.of(), ONE_FILE.resolve("sandboxer").toString(), "--version");
+        assertEquals(0, version.exit(), version.stderr());
+        assertTrue(version.stdout().startsWith("sandboxer 0.1.0-SNAPSHOT\nJava "), version.stdout());
+
+        fleetingCalls(ONE_FILE.resolve("fleeting-plugin-libvirt"), "one-file");
+    }
+
+    /**
+     * Every call of the fleeting library through {@code plugin} on libvirt's test driver: gRPC, the backends found by
+     * ServiceLoader in one jar, JNA and libvirt, key generation; with whatever Java runtime that plugin picks.
+     */
+    private static void fleetingCalls(Path plugin, String name) throws Exception {
+        Path config = FleetingHost.testDriverConfig(work, name);
+        Path log = work.resolve(name + ".log");
+        List<JsonNode> steps;
+        try (FleetingHost host = FleetingHost.start("calls", plugin, config, TestResources.path("/keys/openssh_ed25519"), log,
+                Duration.ofMinutes(3))) {
+            int exit = host.waitFor(Duration.ofMinutes(3));
+            steps = host.seen();
+            assertEquals(0, exit, "steps: " + steps + "\n" + Files.readString(log));
+        }
+        assertTrue(steps.stream().anyMatch(s -> "increase".equals(s.path("step").asText()) && s.path("succeeded").asInt() == 2), steps.toString());
+        assertTrue(steps.stream().anyMatch(s -> "decrease".equals(s.path("step").asText())), steps.toString());
+    }
+
+    @Test
+    void theReleaseArchiveRunsWithNoJavaOnTheMachine() throws Exception {
+        Path archive = only(release, ".tar.gz");
+        assertEquals(0, run(Map.of(), "tar", "-xzf", archive.toString(), "-C", work.toString()).exit());
+        Path bin;
+        try (Stream<Path> dirs = Files.list(work)) {
+            bin = dirs.filter(d -> d.getFileName().toString().startsWith("sandboxer-")).findFirst().orElseThrow().resolve("bin");
+        }
+        // /usr/lib/jvm emptied for these processes only, and no java on PATH or in JAVA_HOME: only runtime/ is left.
+        for (String[] command : List.of(new String[] {bin.resolve("sandboxer").toString(), "--version"},
+                new String[] {bin.resolve("fleeting-plugin-kubevirt").toString(), "version"})) {
+            List<String> isolated = new ArrayList<>(List.of("unshare", "--mount", "sh", "-c",
+                    "mount -t tmpfs none /usr/lib/jvm && echo \"jvms=$(ls -A /usr/lib/jvm | wc -l) java=$(command -v java || echo none)\""
+                            + " && exec env -i PATH=/usr/bin:/bin \"$@\"", "isolated"));
+            isolated.addAll(List.of(command));
+            Result r = run(Map.of(), isolated.toArray(String[]::new));
+            assertEquals(0, r.exit(), String.join(" ", command) + ": " + r.stderr());
+            assertTrue(r.stdout().startsWith("jvms=0 java=none\n"), "the isolation hides every other Java: " + r.stdout());
+            assertTrue(r.stdout().contains("0.1.0-SNAPSHOT"), r.stdout());
+        }
+        // The bundled runtime is preferred to the machine's Java, so this is the trimmed runtime doing real work.
+        fleetingCalls(bin.resolve("fleeting-plugin-libvirt"), "archive");
+    }
+
+    @Test
+    void theDebianPackageInstallsRunsAndPurgesWithoutATrace() throws Exception {
+        Path deb = only(release, ".deb");
+        Result install = run(Map.of(), "dpkg", "-i", deb.toString());
+        try {
+            assertEquals(0, install.exit(), install.stderr());
+            List<String> files = run(Map.of(), "dpkg", "-L", "sandboxer").stdout().lines().filter(l -> l.startsWith("/usr/")).toList();
+            assertTrue(files.contains("/usr/bin/sandboxer") && files.contains("/usr/share/man/man1/sandboxer.1.gz")
+                    && files.contains("/usr/share/bash-completion/completions/sandboxer"), files.toString());
+            assertTrue(run(Map.of(), "dpkg-query", "-W", "-f", "${Depends}", "sandboxer").stdout().contains("libvirt0"));
+            Result version = run(Map.of(), "env", "-i", "PATH=/usr/bin:/bin", "sandboxer", "--version");
+            assertEquals(0, version.exit(), version.stderr());
+            assertTrue(version.stdout().startsWith("sandboxer 0.1.0-SNAPSHOT\n"), version.stdout());
+            Result plugin = run(Map.of(), "env", "-i", "PATH=/usr/bin:/bin", "fleeting-plugin-libvirt", "version");
+            assertTrue(plugin.stdout().startsWith("Name:         fleeting-plugin-libvirt\n"), plugin.stdout() + plugin.stderr());
+            String man = new String(new java.util.zip.GZIPInputStream(Files.newInputStream(Path.of("/usr/share/man/man1/sandboxer.1.gz")))
+                    .readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(man.contains(".TH SANDBOXER") && man.contains("prepare"), "a man page made from --help");
+
+            Result purge = run(Map.of(), "dpkg", "--purge", "sandboxer");
+            assertEquals(0, purge.exit(), purge.stderr());
+            List<String> left = files.stream().filter(f -> Files.exists(Path.of(f), java.nio.file.LinkOption.NOFOLLOW_LINKS))
+                    .filter(f -> f.startsWith("/usr/lib/sandboxer") || f.startsWith("/usr/bin/") || f.contains("sandboxer")).toList();
+            assertEquals(List.of(), left, "nothing of the package is left after purge");
+            assertNotEquals(0, run(Map.of(), "dpkg", "-s", "sandboxer").exit(), "dpkg no longer knows it");
+        } finally {
+            run(Map.of(), "dpkg", "--purge", "sandboxer");
+        }
+    }
+
+    private static Path only(Path dir, String suffix) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            List<Path> found = files.filter(f -> f.getFileName().toString().endsWith(suffix)).toList();
+            assertEquals(1, found.size(), "one " + suffix + " in " + dir + ": " + found);
+            return found.get(0);
+        }
+    }
+
+    record Result(int exit, String stdout, String stderr) {
+    }
+
+    private static Result run(Map<String, String> env, String... command) throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().putAll(env);
+        Path err = Files.createTempFile(work, "stderr", ".txt");
+        Process p = builder.redirectError(err.toFile()).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(2, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new AssertionError(String.join(" ", command) + " did not finish");
+        }
+        return new Result(p.exitValue(), out, Files.readString(err));
+    }
+}
