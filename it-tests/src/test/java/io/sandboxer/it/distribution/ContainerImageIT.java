@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -60,7 +61,7 @@ class ContainerImageIT {
         try (ControlPlane plane = ControlPlane.start(work.resolve("control-plane"))) {
             plane.namespaceWithDocumentedRbac("gitlab-runner");
             Path kubeconfig = rootfs.resolve("tmp/kubeconfig");
-            Files.copy(plane.serviceAccountKubeconfig("gitlab-runner"), kubeconfig);
+            Files.copy(plane.serviceAccountKubeconfig("gitlab-runner"), kubeconfig, StandardCopyOption.COPY_ATTRIBUTES); // a token: stays 0600
             LibvirtHost.run("chown", "65534:65534", kubeconfig.toString());
             Result gc = chroot(rootfs, List.of("KUBEVIRT_EXECUTOR=true", "KUBECONFIG=/tmp/kubeconfig", "KUBEVIRT_NAMESPACE=gitlab-runner"),
                     "gc", "--max-age", "3h");

@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,9 +42,9 @@ class ReleaseIT {
 
     @Test
     void theOneFileExecutableIsTheFleetingPluginAndTheDriver() throws Exception {
-        assertTrue(run(Map.of(), ONE_FILE.resolve("fleeting-plugin-libvirt").toString(), "version").stdout()
+        assertTrue(run(ONE_FILE.resolve("fleeting-plugin-libvirt").toString(), "version").stdout()
                 .startsWith("Name:         fleeting-plugin-libvirt\nVersion:      0.1.0-SNAPSHOT\n"));
-        Result version = run(Map.of(), ONE_FILE.resolve("sandboxer").toString(), "--version");
+        Result version = run(ONE_FILE.resolve("sandboxer").toString(), "--version");
         assertEquals(0, version.exit(), version.stderr());
         assertTrue(version.stdout().startsWith("sandboxer 0.1.0-SNAPSHOT\nJava "), version.stdout());
 
@@ -73,7 +72,7 @@ class ReleaseIT {
     @Test
     void theReleaseArchiveRunsWithNoJavaOnTheMachine() throws Exception {
         Path archive = only(release, ".tar.gz");
-        assertEquals(0, run(Map.of(), "tar", "-xzf", archive.toString(), "-C", work.toString()).exit());
+        assertEquals(0, run("tar", "-xzf", archive.toString(), "-C", work.toString()).exit());
         Path bin;
         try (Stream<Path> dirs = Files.list(work)) {
             bin = dirs.filter(d -> d.getFileName().toString().startsWith("sandboxer-")).findFirst().orElseThrow().resolve("bin");
@@ -85,7 +84,7 @@ class ReleaseIT {
                     "mount -t tmpfs none /usr/lib/jvm && echo \"jvms=$(ls -A /usr/lib/jvm | wc -l) java=$(command -v java || echo none)\""
                             + " && exec env -i PATH=/usr/bin:/bin \"$@\"", "isolated"));
             isolated.addAll(List.of(command));
-            Result r = run(Map.of(), isolated.toArray(String[]::new));
+            Result r = run(isolated.toArray(String[]::new));
             assertEquals(0, r.exit(), String.join(" ", command) + ": " + r.stderr());
             assertTrue(r.stdout().startsWith("jvms=0 java=none\n"), "the isolation hides every other Java: " + r.stdout());
             assertTrue(r.stdout().contains("0.1.0-SNAPSHOT"), r.stdout());
@@ -97,30 +96,30 @@ class ReleaseIT {
     @Test
     void theDebianPackageInstallsRunsAndPurgesWithoutATrace() throws Exception {
         Path deb = only(release, ".deb");
-        Result install = run(Map.of(), "dpkg", "-i", deb.toString());
+        Result install = run("dpkg", "-i", deb.toString());
         try {
             assertEquals(0, install.exit(), install.stderr());
-            List<String> files = run(Map.of(), "dpkg", "-L", "sandboxer").stdout().lines().filter(l -> l.startsWith("/usr/")).toList();
+            List<String> files = run("dpkg", "-L", "sandboxer").stdout().lines().filter(l -> l.startsWith("/usr/")).toList();
             assertTrue(files.contains("/usr/bin/sandboxer") && files.contains("/usr/share/man/man1/sandboxer.1.gz")
                     && files.contains("/usr/share/bash-completion/completions/sandboxer"), files.toString());
-            assertTrue(run(Map.of(), "dpkg-query", "-W", "-f", "${Depends}", "sandboxer").stdout().contains("libvirt0"));
-            Result version = run(Map.of(), "env", "-i", "PATH=/usr/bin:/bin", "sandboxer", "--version");
+            assertTrue(run("dpkg-query", "-W", "-f", "${Depends}", "sandboxer").stdout().contains("libvirt0"));
+            Result version = run("env", "-i", "PATH=/usr/bin:/bin", "sandboxer", "--version");
             assertEquals(0, version.exit(), version.stderr());
             assertTrue(version.stdout().startsWith("sandboxer 0.1.0-SNAPSHOT\n"), version.stdout());
-            Result plugin = run(Map.of(), "env", "-i", "PATH=/usr/bin:/bin", "fleeting-plugin-libvirt", "version");
+            Result plugin = run("env", "-i", "PATH=/usr/bin:/bin", "fleeting-plugin-libvirt", "version");
             assertTrue(plugin.stdout().startsWith("Name:         fleeting-plugin-libvirt\n"), plugin.stdout() + plugin.stderr());
             String man = new String(new java.util.zip.GZIPInputStream(Files.newInputStream(Path.of("/usr/share/man/man1/sandboxer.1.gz")))
                     .readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(man.contains(".TH SANDBOXER") && man.contains("prepare"), "a man page made from --help");
 
-            Result purge = run(Map.of(), "dpkg", "--purge", "sandboxer");
+            Result purge = run("dpkg", "--purge", "sandboxer");
             assertEquals(0, purge.exit(), purge.stderr());
             List<String> left = files.stream().filter(f -> Files.exists(Path.of(f), java.nio.file.LinkOption.NOFOLLOW_LINKS))
                     .filter(f -> f.startsWith("/usr/lib/sandboxer") || f.startsWith("/usr/bin/") || f.contains("sandboxer")).toList();
             assertEquals(List.of(), left, "nothing of the package is left after purge");
-            assertNotEquals(0, run(Map.of(), "dpkg", "-s", "sandboxer").exit(), "dpkg no longer knows it");
+            assertNotEquals(0, run("dpkg", "-s", "sandboxer").exit(), "dpkg no longer knows it");
         } finally {
-            run(Map.of(), "dpkg", "--purge", "sandboxer");
+            run("dpkg", "--purge", "sandboxer");
         }
     }
 
@@ -135,9 +134,8 @@ class ReleaseIT {
     record Result(int exit, String stdout, String stderr) {
     }
 
-    private static Result run(Map<String, String> env, String... command) throws IOException, InterruptedException {
+    private static Result run(String... command) throws IOException, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder(command);
-        builder.environment().putAll(env);
         Path err = Files.createTempFile(work, "stderr", ".txt");
         Process p = builder.redirectError(err.toFile()).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
