@@ -3,6 +3,7 @@ package io.sandboxer.adapter.customexecutor;
 import io.sandboxer.adapter.customexecutor.agent.AgentDirectory;
 import io.sandboxer.adapter.customexecutor.agent.AgentProcess;
 import io.sandboxer.adapter.customexecutor.agent.ConnectionAgent;
+import io.sandboxer.adapter.customexecutor.agent.ControlLink;
 import io.sandboxer.core.lifecycle.Backoff;
 import io.sandboxer.core.lifecycle.Deadline;
 import io.sandboxer.core.lifecycle.ProgressListener;
@@ -15,16 +16,14 @@ import io.sandboxer.core.ssh.SshException;
 import io.sandboxer.core.ssh.SshOptions;
 import io.sandboxer.core.ssh.SshSession;
 import io.sandboxer.core.ssh.SshTarget;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -32,9 +31,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * The job's connection agent (started by {@code prepare}, never by hand): waits for prepare's "go", finds the
- * sandbox's address, connects over SSH as soon as the guest lets it, says "ready" on stdout and then serves the
- * job's {@code run} stages (see {@link ConnectionAgent}). Its log is the job directory's {@code agent.log}.
+ * The job's connection agent (started by {@code prepare}, never by hand): connects to prepare's control socket, waits
+ * for its "go", finds the sandbox's address, connects over SSH as soon as the guest lets it, says "ready" and then
+ * serves the job's {@code run} stages (see {@link ConnectionAgent}). Its log (its stdout and stderr) is the job
+ * directory's {@code agent.log}.
  */
 @Command(name = "agent", hidden = true, description = "The job's connection agent (prepare starts it; cleanup stops it).")
 final class AgentCommand implements Callable<Integer> {
@@ -55,23 +55,37 @@ final class AgentCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         AgentDirectory.Job job = AgentDirectory.from(System.getenv()).find(sandbox)
                 .orElseThrow(() -> new StageException("no agent directory for " + sandbox + ": prepare makes it"));
-        BufferedReader control = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII));
-        if (!"go".equals(control.readLine())) {
+        ControlLink control;
+        try {
+            control = ControlLink.connect(job.control());
+        } catch (IOException e) {
+            LOG.info("prepare is gone ({}); nothing to serve", e.getMessage());
+            return 0;
+        }
+        if (!AgentProcess.GO_LINE.equals(control.readLine())) {
             LOG.info("prepare ended before the sandbox was created; nothing to serve");
             return 0;
         }
+        LOG.info("{} exists; waiting for its address and a login", sandbox);
         Semaphore guestUp = new Semaphore(0);
         CompletableFuture<Void> guestReady = new CompletableFuture<>();
+        AtomicBoolean ready = new AtomicBoolean();
         // prepare's "up" (the guest is ready for the job) cuts short the pause between this agent's attempts, and lets
-        // the first script's shell start.
+        // the first script's shell start. prepare going away before this agent was ready ends it: nobody waits for it.
         Thread.ofVirtual().name("agent-control").start(() -> {
             try {
-                if (AgentProcess.UP.equals(control.readLine())) {
-                    guestUp.release();
-                    guestReady.complete(null);
+                for (String line = control.readLine(); line != null; line = control.readLine()) {
+                    if (AgentProcess.UP_LINE.equals(line)) {
+                        guestUp.release();
+                        guestReady.complete(null);
+                    }
                 }
             } catch (IOException e) {
-                // prepare closed the pipe: no more hints
+                // the link broke: the same as its end
+            }
+            if (!ready.get()) {
+                LOG.info("prepare ended before this agent was ready; nothing to serve");
+                System.exit(0);
             }
         });
         Deadline deadline = Deadline.after(timeout, Clock.systemUTC());
@@ -91,13 +105,12 @@ final class AgentCommand implements Callable<Integer> {
         ConnectionAgent agent = new ConnectionAgent(job, ssh, info.os(), idleTimeout, Clock.systemUTC());
         agent.bind();
         guestReady.thenRun(agent::guestReady);
-        System.out.println("ready");
-        System.out.flush();
-        System.out.close(); // prepare has what it waited for; nothing else of ours goes to its pipe
-        System.in.close();
+        ready.set(true); // before saying so: prepare closes the link once it has read it
+        control.say(AgentProcess.READY_LINE);
         LOG.info("serving {} at {}", sandbox, job.socket());
         String why = agent.serve();
         LOG.info("stopped: {}", why);
+        control.close();
         return 0;
     }
 

@@ -1,6 +1,7 @@
 package io.sandboxer.adapter.customexecutor;
 
 import io.sandboxer.adapter.customexecutor.agent.AgentDirectory;
+import io.sandboxer.adapter.customexecutor.agent.Detached;
 import io.sandboxer.core.access.CredentialChoice;
 import io.sandboxer.core.access.GuestAccess;
 import io.sandboxer.core.bootstrap.OsFamily;
@@ -16,7 +17,6 @@ import io.sandboxer.core.provider.SandboxProvider;
 import io.sandboxer.core.provider.SandboxProviders;
 import io.sandboxer.core.ssh.HostKeyPolicy;
 import io.sandboxer.core.ssh.SshOptions;
-import java.io.File;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -95,8 +95,8 @@ final class WarmPool {
     }
 
     /**
-     * Starts {@code sandboxer pool fill} detached ({@code setsid}: the runner's signals to the stage do not reach it),
-     * its output appended to the pool's log; empty, with a warning, when it cannot start.
+     * Starts {@code sandboxer pool fill} {@link Detached} (the runner's signals to the stage do not reach it), its output
+     * appended to the pool's log; empty, with a warning, when it cannot start.
      */
     static Optional<Path> refillInBackground(DriverConfig driver) {
         try {
@@ -104,16 +104,10 @@ final class WarmPool {
             if (!Files.exists(files.log())) {
                 Files.createFile(files.log(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             }
-            List<String> argv = new ArrayList<>();
-            if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
-                argv.add("/usr/bin/setsid");
-            }
-            argv.addAll(JobAgent.launcher());
+            List<String> argv = new ArrayList<>(JobAgent.launcher());
             argv.addAll(List.of("pool", "fill"));
             argv.addAll(driver.arguments());
-            new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(files.log().toFile()))
-                    .redirectErrorStream(true).start();
+            Detached.start(argv, files.log());
             return Optional.of(files.log());
         } catch (IOException | RuntimeException e) {
             Diagnostics.warn("cannot start the pool's refill (" + e.getMessage() + "); run `sandboxer pool fill` to refill it");

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.sandboxer.backend.kubevirt.FakeVirtController;
 import io.sandboxer.core.testing.Poll;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -232,6 +233,39 @@ class ConnectionAgentTest {
             Poll.until("the idle agent stops", Duration.ofSeconds(30), () -> !agent.isAlive());
             assertTrue(Files.readString(idle.agentDir().resolve("agent.log")).contains("idle for"));
             assertEquals(0, idle.runner().stage("cleanup", "--config", idle.config().toString()).exitCode());
+        }
+    }
+
+    /**
+     * The agent is no child of prepare (so prepare's JVM exits without waiting on it) but stays tied to it: a prepare
+     * killed while its sandbox exists and has no address yet takes the waiting agent with it, instead of leaving it to
+     * wait out its timeout.
+     */
+    @Test
+    void anAgentStopsWhenItsPrepareIsKilledBeforeItWasReady() throws Exception {
+        Job job = job("3009");
+        // No virt-controller: the VMI is made and never gets an address, so the agent has had its "go" and waits.
+        Process prepare = job.runner().start("prepare", "--config", job.config().toString(), "--shell", "bash", "--ssh-port",
+                Integer.toString(job.port()));
+        String agentCommandLine = "agent --sandbox " + job.name();
+        Poll.until("the agent runs", Duration.ofSeconds(30), () -> LocalProcesses.running(agentCommandLine));
+        Path log = job.agentDir().resolve("agent.log");
+        Poll.until("the agent knows the sandbox exists", Duration.ofSeconds(30),
+                () -> readIfThere(log).contains(job.name() + " exists; waiting"));
+        assertTrue(ProcessHandle.current().descendants().noneMatch(p -> p.info().commandLine().orElse("").contains(agentCommandLine)),
+                "the agent is not a child of prepare (nor of anything this test started)");
+        prepare.destroyForcibly();
+        Poll.until("the agent stops with its prepare", Duration.ofSeconds(20), () -> !LocalProcesses.running(agentCommandLine));
+        assertTrue(Files.readString(log).contains("prepare ended before this agent was ready"), Files.readString(log));
+        assertEquals(0, job.runner().stage("cleanup", "--config", job.config().toString()).exitCode());
+        assertFalse(Files.exists(job.agentDir()), "cleanup removed the agent's directory");
+    }
+
+    private static String readIfThere(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "";
         }
     }
 

@@ -6,8 +6,6 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
@@ -45,14 +43,7 @@ public final class AgentClient implements AutoCloseable {
 
     /** Connects to the agent at {@code socket}; an IOException means there is none (or it is dead). */
     public static AgentClient connect(Path socket) throws IOException {
-        SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-        try {
-            channel.connect(UnixDomainSocketAddress.of(socket));
-        } catch (IOException e) {
-            channel.close();
-            throw e;
-        }
-        return new AgentClient(channel);
+        return new AgentClient(UnixSockets.connect(socket));
     }
 
     /** Runs {@code script} as {@code stage}, its stdout and stderr copied to the sinks (flushed per chunk). */

@@ -22,13 +22,16 @@ import java.util.stream.Stream;
 /**
  * Where the job connection agents live: one 0700 directory per user ({@code $SANDBOXER_AGENT_DIR}, else
  * {@code $XDG_RUNTIME_DIR/sandboxer}, else {@code /tmp/sandboxer-agent-<uid>}), and in it one 0700 directory per job,
- * named after the job's sandbox, holding the agent's socket, its pid and its log. Only the user that owns the
+ * named after the job's sandbox, holding the agent's socket, its pid, its log and, while prepare runs, the control
+ * socket prepare and the agent talk over. Only the user that owns the
  * directory can reach a socket in it; a directory that is a symlink, another user's, or open to others is refused.
  */
 public final class AgentDirectory {
     static final String SOCKET = "agent.sock";
     static final String PID = "agent.pid";
     static final String LOG = "agent.log";
+    /** prepare's end of its link with the agent it starts (see {@link ControlLink}); the longest name here. */
+    static final String CONTROL = "control.sock";
     /** sun_path holds 108 bytes with its terminating NUL on Linux; longer socket paths cannot be bound. */
     private static final int MAX_SOCKET_PATH = 107;
     private static final Pattern NAME = Pattern.compile("^[a-z0-9-]{1,63}$");
@@ -105,9 +108,9 @@ public final class AgentDirectory {
             throw new IllegalArgumentException("\"" + sandbox + "\" is not a sandbox name");
         }
         Path dir = base.resolve(sandbox);
-        int length = dir.resolve(SOCKET).toString().getBytes(StandardCharsets.UTF_8).length;
+        int length = dir.resolve(CONTROL).toString().getBytes(StandardCharsets.UTF_8).length;
         if (length > MAX_SOCKET_PATH) {
-            throw new IOException("the agent socket path " + dir.resolve(SOCKET) + " is " + length + " bytes; a Unix socket path holds at most "
+            throw new IOException("the agent socket path " + dir.resolve(CONTROL) + " is " + length + " bytes; a Unix socket path holds at most "
                     + MAX_SOCKET_PATH + " (set SANDBOXER_AGENT_DIR to a shorter directory)");
         }
         return dir;
@@ -144,7 +147,7 @@ public final class AgentDirectory {
         }
     }
 
-    /** One job's agent directory: its socket, pid file and log. */
+    /** One job's agent directory: its socket, pid file, log and control socket. */
     public record Job(String sandbox, Path dir) {
         public Path socket() {
             return dir.resolve(SOCKET);
@@ -156,6 +159,10 @@ public final class AgentDirectory {
 
         public Path log() {
             return dir.resolve(LOG);
+        }
+
+        public Path control() {
+            return dir.resolve(CONTROL);
         }
 
         /** The agent's process, if its pid file names one that is alive and is a sandboxer agent of this job. */
@@ -180,7 +187,7 @@ public final class AgentDirectory {
 
         /** Removes the directory and what is in it (the agent is gone or going). */
         public void delete() {
-            for (Path file : List.of(socket(), pidFile(), dir.resolve(PID + ".new"), log())) {
+            for (Path file : List.of(socket(), pidFile(), dir.resolve(PID + ".new"), log(), control())) {
                 try {
                     Files.deleteIfExists(file);
                 } catch (IOException ignored) {
