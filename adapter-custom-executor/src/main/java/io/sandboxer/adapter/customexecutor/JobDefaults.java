@@ -83,15 +83,31 @@ final class JobDefaults {
         }
     }
 
-    Duration ttl(RunnerEnvironment env) {
+    /**
+     * The job's {@code VM_TTL}, at most {@code --max-ttl}, else at most the settings' {@code ttl} ({@code configured}):
+     * a job may shorten its VM's life, not make it outlast what the runner chose. Neither set: no bound, as with the
+     * KubeVirt Go tool. Null when the job sets none (the backend's ttl then applies).
+     */
+    Duration ttl(RunnerEnvironment env, Duration configured) {
         return env.job("VM_TTL").map(v -> {
+            Duration ttl;
             try {
-                return GoDuration.parse(v);
+                ttl = GoDuration.parse(v);
             } catch (IllegalArgumentException e) {
                 throw new StageException("CUSTOM_ENV_VM_TTL: " + e.getMessage());
             }
+            Duration max = maxTtl != null ? maxTtl : configured;
+            if (max != null && ttl.compareTo(max) > 0) {
+                throw new StageException("CUSTOM_ENV_VM_TTL \"" + v + "\" is not allowed: the runner's maximum is " + GoDuration.format(max)
+                        + (maxTtl != null ? " (--max-ttl)" : " (the settings' ttl; an operator allows more with prepare --max-ttl)"));
+            }
+            return ttl;
         }).orElse(null);
     }
+
+    @Option(names = "--max-ttl", converter = GoDurations.Positive.class, description = "Longest VM_TTL a job may give its VM, e.g. 4h; "
+            + "default: the settings' ttl when set (a job may shorten it, not extend it), else no limit.")
+    Duration maxTtl;
 
     @Option(names = "--max-cpu", description = "Most CPU a job may ask for with VM_CPU_*; default: the configured CPU (a job can only ask for less).")
     String maxCpu;

@@ -232,7 +232,7 @@ final class PrepareCommand implements Callable<Integer> {
                     .machineType(defaults.machineType(env))
                     .architecture(defaults.architecture(env))
                     .resources(defaults.resources(env, backendDefaults))
-                    .ttl(defaults.ttl(env))
+                    .ttl(defaults.ttl(env, backendDefaults.ttl()))
                     .labels(Map.of("sandboxer.io/job-id", identity.jobId()))
                     .bootstrap(access.bootstrap(name))
                     .access(access.access())

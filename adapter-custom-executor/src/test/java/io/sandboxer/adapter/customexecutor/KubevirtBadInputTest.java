@@ -50,7 +50,12 @@ class KubevirtBadInputTest {
                 job("VM_MEMORY_REQUEST", "64Gi", "CUSTOM_ENV_VM_MEMORY_REQUEST", "not allowed"),
                 job("VM_CPU_REQUEST", "0", "CUSTOM_ENV_VM_CPU_REQUEST", "100m"),
                 job("VM_MACHINE_TYPE", "q35\"}}", "CUSTOM_ENV_VM_MACHINE_TYPE", "machine type such as q35"),
-                job("VM_TTL", "forever", "CUSTOM_ENV_VM_TTL", "90s"));
+                job("VM_TTL", "forever", "CUSTOM_ENV_VM_TTL", "90s"),
+                new BadInput("VM_TTL beyond --max-ttl", s -> { }, List.of("--max-ttl", "3h"), List.<String[]>of(new String[] {"VM_TTL", "4h"}),
+                        List.of("CUSTOM_ENV_VM_TTL", "\"4h\"", "--max-ttl")),
+                new BadInput("VM_TTL beyond the settings' ttl", s -> s.put("ttl", "1h"), List.of(), List.<String[]>of(new String[] {"VM_TTL", "2h"}),
+                        List.of("CUSTOM_ENV_VM_TTL", "\"2h\"", "settings' ttl")),
+                flag("--max-ttl zero", List.of("--max-ttl", "0s"), "--max-ttl", "must be positive"));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sandboxer.core.model.Quantity;
 import io.sandboxer.core.model.Resources;
 import io.sandboxer.core.provider.SandboxProviders;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -78,5 +79,27 @@ class ResourceLimitsTest {
         JobDefaults goTool = new JobDefaults();
         goTool.cpuLimit = "2"; // the KubeVirt Go tool's --default-cpu-limit is the maximum then
         assertEquals(0, resources(goTool, Map.of("VM_CPU_REQUEST", "1500m"), kubevirt).cpu().request().compareTo(Quantity.parse("1500m")));
+    }
+
+    /** A job's VM_TTL, read as prepare reads it: the settings' ttl bounds it unless the operator gives --max-ttl. */
+    private static Duration ttl(JobDefaults defaults, String vmTtl, ObjectNode settings) {
+        return defaults.ttl(new RunnerEnvironment(Map.of("CUSTOM_ENV_VM_TTL", vmTtl)), configured(settings).defaults().ttl());
+    }
+
+    @Test
+    void aJobMayShortenItsVmsLifeButNotOutlastWhatTheRunnerChose() {
+        ObjectNode threeHours = libvirt().put("ttl", "3h");
+        assertEquals(Duration.ofMinutes(30), ttl(new JobDefaults(), "30m", threeHours));
+        StageException beyond = assertThrows(StageException.class, () -> ttl(new JobDefaults(), "4h", threeHours));
+        assertEquals("CUSTOM_ENV_VM_TTL \"4h\" is not allowed: the runner's maximum is 3h0m0s (the settings' ttl; an operator allows "
+                + "more with prepare --max-ttl)", beyond.getMessage());
+        JobDefaults raised = new JobDefaults();
+        raised.maxTtl = Duration.ofHours(8);
+        assertEquals(Duration.ofHours(8), ttl(raised, "8h", threeHours));
+        assertEquals("CUSTOM_ENV_VM_TTL \"9h\" is not allowed: the runner's maximum is 8h0m0s (--max-ttl)",
+                assertThrows(StageException.class, () -> ttl(raised, "9h", threeHours)).getMessage());
+        // The KubeVirt Go tool's configurations name no ttl: its jobs' VM_TTL stays unbounded, and KubeVirt's built-in 3h is no bound.
+        ObjectNode goTool = new ObjectMapper().createObjectNode().put("provider", "kubevirt");
+        assertEquals(Duration.ofHours(100), ttl(new JobDefaults(), "100h", goTool));
     }
 }

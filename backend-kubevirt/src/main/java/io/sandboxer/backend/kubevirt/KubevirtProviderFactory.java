@@ -32,13 +32,14 @@ public final class KubevirtProviderFactory implements SandboxProviderFactory<Kub
         return KubevirtSettings.class;
     }
 
-    /** The containerDisk, and each size's limit, else its request, where the operator set them. */
+    /** The containerDisk, each size's limit, else its request, and the {@code ttl}, where the operator set them. */
     @Override
     public SandboxDefaults defaults(KubevirtSettings settings, Set<String> given) {
         return new SandboxDefaults(settings.image(),
                 set(given, "cpu_limit", settings.cpuLimit(), "cpu_request", settings.cpuRequest()),
                 set(given, "memory_limit", settings.memoryLimit(), "memory_request", settings.memoryRequest()),
-                set(given, "ephemeral_storage_limit", settings.ephemeralStorageLimit(), "ephemeral_storage_request", settings.ephemeralStorageRequest()));
+                set(given, "ephemeral_storage_limit", settings.ephemeralStorageLimit(), "ephemeral_storage_request", settings.ephemeralStorageRequest()),
+                given.contains("ttl") ? settings.ttl() : null); // the built-in 3h is no operator's choice
     }
 
     private static Quantity set(Set<String> given, String limitKey, Quantity limit, String requestKey, Quantity request) {

@@ -21,13 +21,14 @@ public final class LibvirtProviderFactory implements SandboxProviderFactory<Libv
         return LibvirtSettings.class;
     }
 
-    /** The base volume by name, and {@code vcpu_count}, {@code memory_mib}, {@code disk_size_gib} where the operator set them. */
+    /** The base volume by name, and {@code vcpu_count}, {@code memory_mib}, {@code disk_size_gib}, {@code ttl} where the operator set them. */
     @Override
     public SandboxDefaults defaults(LibvirtSettings settings, Set<String> given) {
         return new SandboxDefaults(settings.baseVolumeName(),
                 given.contains("vcpu_count") ? Quantity.ofCores(settings.vcpuCount()) : null,
                 given.contains("memory_mib") ? Quantity.ofMebibytes(settings.memoryMib()) : null,
-                given.contains("disk_size_gib") && settings.diskSizeGib() != null ? Quantity.ofGibibytes(settings.diskSizeGib()) : null);
+                given.contains("disk_size_gib") && settings.diskSizeGib() != null ? Quantity.ofGibibytes(settings.diskSizeGib()) : null,
+                settings.ttl());
     }
 
     /** A job's image is a volume of that name in the settings' pool. */
