@@ -87,10 +87,22 @@ public final class KubevirtProvider implements SandboxProvider, OrphanCollector,
     private final BootstrapRenderer renderer = BootstrapRenderers.byFormat("cloud-init");
     private final Map<String, PortForwardTunnel> tunnels = new ConcurrentHashMap<>();
     private final boolean ownsClient;
+    /** The client's transport when this provider made the client (then closed after it); null otherwise. */
+    private final KubernetesHttp http;
 
     private final ApiCalls api;
 
     public KubevirtProvider(KubevirtSettings settings, GroupSettings group, KubernetesClient client, Clock clock, boolean ownsClient) {
+        this(settings, group, client, clock, ownsClient, null);
+    }
+
+    /** A provider owning a client made on {@code http}, which it closes after the client. */
+    KubevirtProvider(KubevirtSettings settings, GroupSettings group, KubernetesClient client, Clock clock, KubernetesHttp http) {
+        this(settings, group, client, clock, true, http);
+    }
+
+    private KubevirtProvider(KubevirtSettings settings, GroupSettings group, KubernetesClient client, Clock clock, boolean ownsClient,
+            KubernetesHttp http) {
         this.settings = settings;
         this.group = group;
         this.owner = group.owner();
@@ -98,6 +110,7 @@ public final class KubevirtProvider implements SandboxProvider, OrphanCollector,
         this.client = client;
         this.clock = clock;
         this.ownsClient = ownsClient;
+        this.http = http;
         this.api = new ApiCalls(client.getMasterUrl() == null ? null : client.getMasterUrl().toString());
     }
 
@@ -422,6 +435,9 @@ public final class KubevirtProvider implements SandboxProvider, OrphanCollector,
         tunnels.clear();
         if (ownsClient) {
             client.close();
+        }
+        if (http != null) {
+            http.close();
         }
     }
 

@@ -59,8 +59,9 @@ public final class KubevirtProviderFactory implements SandboxProviderFactory<Kub
         config.setRequestTimeout(10_000);
         config.setConnectionTimeout(5_000);
         config.setRequestRetryBackoffLimit(0); // ApiCalls retries, boundedly; the client's own backoff would stack on top
-        KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
-        KubevirtProvider provider = new KubevirtProvider(settings, group, client, Clock.systemUTC(), true);
+        KubernetesHttp http = KubernetesHttp.start();
+        KubernetesClient client = new KubernetesClientBuilder().withHttpClientFactory(http.factory()).withConfig(config).build();
+        KubevirtProvider provider = new KubevirtProvider(settings, group, client, Clock.systemUTC(), http);
         try {
             provider.checkHealth();
         } catch (RuntimeException e) {
