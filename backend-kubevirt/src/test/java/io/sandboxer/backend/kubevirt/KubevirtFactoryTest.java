@@ -41,12 +41,16 @@ class KubevirtFactoryTest {
         }
     }
 
+    /** A port nobody listens on (it was free a moment ago). */
+    private static int closedPort() throws Exception {
+        try (var socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
     @Test
     void anUnreachableClusterFailsFastAndClearly() throws Exception {
-        int port;
-        try (var socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
+        int port = closedPort();
         var json = new ObjectMapper().createObjectNode().put("kubeconfig", kubeconfig("https://127.0.0.1:" + port).toString());
         SandboxException e = assertThrows(SandboxException.class, () -> SandboxProviders.create("kubevirt", json, "plugin_config"));
         assertTrue(e.getMessage().startsWith("cannot reach the Kubernetes API at https://127.0.0.1:" + port + "/ (listing VirtualMachineInstances): "),
@@ -70,11 +74,7 @@ class KubevirtFactoryTest {
      */
     @Test
     void closingTheProviderEndsTheThreadsOfItsHttpClient() throws Exception {
-        int port;
-        try (var socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
-        var json = new ObjectMapper().createObjectNode().put("kubeconfig", kubeconfig("https://127.0.0.1:" + port).toString());
+        var json = new ObjectMapper().createObjectNode().put("kubeconfig", kubeconfig("https://127.0.0.1:" + closedPort()).toString());
         Set<Thread> before = Thread.getAllStackTraces().keySet();
         assertThrows(SandboxException.class, () -> SandboxProviders.create("kubevirt", json, "plugin_config"));
         List<String> left = Thread.getAllStackTraces().keySet().stream()
