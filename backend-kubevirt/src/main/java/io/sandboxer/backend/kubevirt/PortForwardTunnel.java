@@ -11,6 +11,8 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,6 +22,10 @@ import org.slf4j.LoggerFactory;
  * every accepted connection opens a WebSocket (subprotocol {@code plain.kubevirt.io}, raw bytes in binary frames)
  * through fabric8's HTTP client, so it reuses the client's authentication and TLS. This lets a runner outside
  * the cluster use SSH to the guest.
+ *
+ * <p>Its threads are platform threads that end with the tunnel, not virtual ones: a virtual thread's socket wait starts
+ * the JDK's poller, a thread that then sits in {@code epoll_wait} for the life of the JVM, and HotSpot's exit waits
+ * ~300 ms for threads in native code, at the end of every driver stage that used a tunnel.
  */
 final class PortForwardTunnel implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PortForwardTunnel.class);
@@ -27,6 +33,7 @@ final class PortForwardTunnel implements AutoCloseable {
     private final URI target;
     private final ServerSocket server;
     private final String description;
+    private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
 
     PortForwardTunnel(KubernetesClient client, String namespace, String vmi, int port) throws IOException {
         this.client = client;
@@ -35,7 +42,7 @@ final class PortForwardTunnel implements AutoCloseable {
                 + "/virtualmachineinstances/" + vmi + "/portforward/" + port);
         this.server = new ServerSocket(0, 16, InetAddress.getLoopbackAddress());
         this.description = "127.0.0.1:" + server.getLocalPort() + " -> " + namespace + "/" + vmi + ":" + port;
-        Thread.ofVirtual().name("portforward-accept-" + vmi).start(this::acceptLoop);
+        Thread.ofPlatform().daemon().name("portforward-accept-" + vmi).start(this::acceptLoop);
         LOG.debug("port-forward tunnel {}", description);
     }
 
@@ -47,7 +54,8 @@ final class PortForwardTunnel implements AutoCloseable {
         while (!server.isClosed()) {
             try {
                 Socket socket = server.accept();
-                Thread.ofVirtual().name("portforward-conn").start(() -> bridge(socket));
+                connections.add(socket);
+                Thread.ofPlatform().daemon().name("portforward-conn-" + server.getLocalPort()).start(() -> bridge(socket));
             } catch (IOException e) {
                 if (!server.isClosed()) {
                     LOG.warn("tunnel {} stopped accepting: {}", description, e.toString());
@@ -105,6 +113,8 @@ final class PortForwardTunnel implements AutoCloseable {
             ws.sendClose(1000, "done");
         } catch (Exception e) {
             LOG.debug("tunnel {} connection ended: {}", description, e.toString());
+        } finally {
+            connections.remove(socket);
         }
     }
 
@@ -116,12 +126,14 @@ final class PortForwardTunnel implements AutoCloseable {
         }
     }
 
+    /** Stops accepting and ends the connections still open, so that none of its threads outlives it. */
     @Override
     public void close() {
         try {
             server.close();
         } catch (IOException ignored) {
-            // nothing to release beyond the socket
+            // closing anyway
         }
+        connections.forEach(PortForwardTunnel::closeQuietly);
     }
 }

@@ -15,6 +15,7 @@ import io.sandboxer.core.ssh.SshOptions;
 import io.sandboxer.core.ssh.SshSession;
 import io.sandboxer.core.ssh.SshTarget;
 import io.sandboxer.core.testing.Keys;
+import io.sandboxer.core.testing.Poll;
 import io.sandboxer.core.testing.TestSshServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -96,6 +97,31 @@ class PortForwardTunnelTest {
             }
         }
         assertEquals(List.of(PATH + " plain.kubevirt.io", PATH + " plain.kubevirt.io"), requests);
+    }
+
+    /**
+     * The tunnel's threads are platform threads (a virtual thread's socket wait would leave the JDK's poller in native
+     * code for good, which a stage's exit then waits on) and none is left once the tunnel is closed, even with a
+     * connection still open.
+     */
+    @Test
+    void theTunnelsThreadsArePlatformThreadsThatEndWithIt() throws Exception {
+        PortForwardTunnel tunnel = new PortForwardTunnel(client, "ci", "vm-1", 22);
+        SshSession open = connectOrExplain(new SshTarget("127.0.0.1", tunnel.localPort(), "runner",
+                new Credential.PrivateKey(Keys.load("openssh_ed25519")), HostKeyPolicy.pinned(sshd.hostKey())));
+        try {
+            assertEquals("up\n", open.execForText("echo up"));
+            assertEquals(2, tunnelThreads().size(), "the accept loop and the connection's bridge: " + tunnelThreads());
+            tunnel.close();
+            Poll.until("the tunnel's threads have ended", Duration.ofSeconds(10), () -> tunnelThreads().isEmpty());
+        } finally {
+            open.close();
+        }
+    }
+
+    private static List<String> tunnelThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+                .filter(n -> n.startsWith("portforward-")).toList();
     }
 
     private SshSession connectOrExplain(SshTarget target) {
