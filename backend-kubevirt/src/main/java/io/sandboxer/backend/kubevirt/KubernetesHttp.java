@@ -24,7 +24,7 @@ final class KubernetesHttp implements AutoCloseable {
     private static final String DISABLE_DNS_RESOLVER = "vertx.disableDnsResolver";
     private static final long CLOSE_WAIT_SECONDS = 2;
 
-    private final Vertx vertx;
+    final Vertx vertx; // its test looks at the event loops after close
 
     private KubernetesHttp(Vertx vertx) {
         this.vertx = vertx;

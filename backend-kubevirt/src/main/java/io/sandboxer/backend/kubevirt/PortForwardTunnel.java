@@ -42,7 +42,7 @@ final class PortForwardTunnel implements AutoCloseable {
                 + "/virtualmachineinstances/" + vmi + "/portforward/" + port);
         this.server = new ServerSocket(0, 16, InetAddress.getLoopbackAddress());
         this.description = "127.0.0.1:" + server.getLocalPort() + " -> " + namespace + "/" + vmi + ":" + port;
-        Thread.ofPlatform().daemon().name("portforward-accept-" + vmi).start(this::acceptLoop);
+        Thread.ofPlatform().daemon().name("portforward-accept-" + vmi + "-" + server.getLocalPort()).start(this::acceptLoop);
         LOG.debug("port-forward tunnel {}", description);
     }
 

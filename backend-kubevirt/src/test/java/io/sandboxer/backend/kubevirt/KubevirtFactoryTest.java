@@ -16,7 +16,6 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -67,18 +66,4 @@ class KubevirtFactoryTest {
         assertTrue(e.getMessage().contains("does not resolve") || e.getMessage().contains("not known"), "the cause: " + e.getMessage());
     }
 
-    /**
-     * A driver stage's JVM exits right after closing its provider; HotSpot's exit waits ~300 ms for threads in native
-     * code, which Vert.x's event loops are until they have ended. So closing waits for them: none of the threads the
-     * provider started is alive once {@code create} has failed and closed it.
-     */
-    @Test
-    void closingTheProviderEndsTheThreadsOfItsHttpClient() throws Exception {
-        var json = new ObjectMapper().createObjectNode().put("kubeconfig", kubeconfig("https://127.0.0.1:" + closedPort()).toString());
-        Set<Thread> before = Thread.getAllStackTraces().keySet();
-        assertThrows(SandboxException.class, () -> SandboxProviders.create("kubevirt", json, "plugin_config"));
-        List<String> left = Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> !before.contains(t) && t.isAlive() && t.getName().startsWith("vert.x-eventloop")).map(Thread::getName).toList();
-        assertEquals(List.of(), left, "Vert.x event-loop threads still running after the provider was closed");
-    }
 }

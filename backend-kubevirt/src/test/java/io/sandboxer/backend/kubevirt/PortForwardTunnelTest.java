@@ -111,17 +111,19 @@ class PortForwardTunnelTest {
                 new Credential.PrivateKey(Keys.load("openssh_ed25519")), HostKeyPolicy.pinned(sshd.hostKey())));
         try {
             assertEquals("up\n", open.execForText("echo up"));
-            assertEquals(2, tunnelThreads().size(), "the accept loop and the connection's bridge: " + tunnelThreads());
+            int port = tunnel.localPort();
+            assertEquals(2, threadsOf(port).size(), "the accept loop and the connection's bridge: " + threadsOf(port));
             tunnel.close();
-            Poll.until("the tunnel's threads have ended", Duration.ofSeconds(10), () -> tunnelThreads().isEmpty());
+            Poll.until("the tunnel's threads have ended", Duration.ofSeconds(10), () -> threadsOf(port).isEmpty());
         } finally {
             open.close();
         }
     }
 
-    private static List<String> tunnelThreads() {
+    /** This tunnel's threads by their names (an earlier test's may still be ending). */
+    private static List<String> threadsOf(int tunnelPort) {
         return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
-                .filter(n -> n.startsWith("portforward-")).toList();
+                .filter(n -> n.startsWith("portforward-") && n.endsWith("-" + tunnelPort)).toList();
     }
 
     private SshSession connectOrExplain(SshTarget target) {
