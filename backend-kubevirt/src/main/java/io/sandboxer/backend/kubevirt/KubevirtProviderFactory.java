@@ -60,7 +60,13 @@ public final class KubevirtProviderFactory implements SandboxProviderFactory<Kub
         config.setConnectionTimeout(5_000);
         config.setRequestRetryBackoffLimit(0); // ApiCalls retries, boundedly; the client's own backoff would stack on top
         KubernetesHttp http = KubernetesHttp.start();
-        KubernetesClient client = new KubernetesClientBuilder().withHttpClientFactory(http.factory()).withConfig(config).build();
+        KubernetesClient client;
+        try {
+            client = new KubernetesClientBuilder().withHttpClientFactory(http.factory()).withConfig(config).build();
+        } catch (RuntimeException e) {
+            http.close(); // no provider owns it yet
+            throw e;
+        }
         KubevirtProvider provider = new KubevirtProvider(settings, group, client, Clock.systemUTC(), http);
         try {
             provider.checkHealth();

@@ -9,10 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -121,20 +119,17 @@ public final class AgentProcess {
      */
     public void abandon() {
         closeControl();
-        Optional<ProcessHandle> agent = job.process();
-        agent.ifPresent(ProcessHandle::destroy);
-        Instant giveUp = Instant.now().plus(STOP_GRACE);
-        while (agent.isPresent() && agent.get().isAlive() && Instant.now().isBefore(giveUp)) {
+        job.process().ifPresent(agent -> {
+            agent.destroy();
             try {
-                agent.get().onExit().get(100, TimeUnit.MILLISECONDS);
+                agent.onExit().get(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
             } catch (TimeoutException | ExecutionException e) {
-                // still going: look again until the grace ends
+                agent.destroyForcibly();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                break;
+                agent.destroyForcibly();
             }
-        }
-        agent.filter(ProcessHandle::isAlive).ifPresent(ProcessHandle::destroyForcibly);
+        });
         job.delete();
     }
 

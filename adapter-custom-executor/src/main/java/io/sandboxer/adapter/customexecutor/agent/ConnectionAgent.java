@@ -30,8 +30,6 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import jdk.net.ExtendedSocketOptions;
-import jdk.net.UnixDomainPrincipal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -174,9 +172,9 @@ public final class ConnectionAgent {
 
     private void answer(SocketChannel client, UserPrincipal owner) {
         try (client) {
-            UnixDomainPrincipal peer = client.getOption(ExtendedSocketOptions.SO_PEERCRED);
-            if (owner == null || !peer.user().getName().equals(owner.getName())) {
-                LOG.warn("refused a connection from user {}: the agent serves {} only", peer.user().getName(), owner == null ? "?" : owner.getName());
+            String peer = UnixSockets.peerUser(client);
+            if (owner == null || !peer.equals(owner.getName())) {
+                LOG.warn("refused a connection from user {}: the agent serves {} only", peer, owner == null ? "?" : owner.getName());
                 return;
             }
             DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(client)));

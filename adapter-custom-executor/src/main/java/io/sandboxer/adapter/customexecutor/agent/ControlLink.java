@@ -9,9 +9,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.UserPrincipal;
-import jdk.net.ExtendedSocketOptions;
-import jdk.net.UnixDomainPrincipal;
 
 /**
  * The line link between {@code prepare} and the agent it starts, over the job directory's control socket (prepare
@@ -57,9 +54,7 @@ public final class ControlLink implements AutoCloseable {
     /** True when the peer runs as the owner of {@code dir} (the job directory): anyone else's connection is refused. */
     boolean peerOwns(Path dir) {
         try {
-            UnixDomainPrincipal peer = channel.getOption(ExtendedSocketOptions.SO_PEERCRED);
-            UserPrincipal owner = Files.getOwner(dir);
-            return peer.user().getName().equals(owner.getName());
+            return UnixSockets.peerUser(channel).equals(Files.getOwner(dir).getName());
         } catch (IOException | UnsupportedOperationException e) {
             return false;
         }

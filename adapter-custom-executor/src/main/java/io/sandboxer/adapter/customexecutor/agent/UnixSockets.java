@@ -5,6 +5,7 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
+import jdk.net.ExtendedSocketOptions;
 
 /** The Unix sockets of a job directory (the agent's, prepare's control socket), as clients see them. */
 final class UnixSockets {
@@ -21,5 +22,10 @@ final class UnixSockets {
             throw e;
         }
         return channel;
+    }
+
+    /** The user on the other end of a connected Unix socket, as the kernel reports it ({@code SO_PEERCRED}). */
+    static String peerUser(SocketChannel channel) throws IOException {
+        return channel.getOption(ExtendedSocketOptions.SO_PEERCRED).user().getName();
     }
 }
