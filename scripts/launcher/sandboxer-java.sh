@@ -1,50 +1,83 @@
 # Sourced by sandboxer's launchers (sandboxer, fleeting-plugin-*), installed next to their jars in lib/. It picks
 # the Java runtime and the JVM options; every stage of a job starts a JVM, so this costs no process of its own.
-#   select_java       sets java= and java_version= (feature number): $SANDBOXER_JAVA, $JAVA_HOME, the java on PATH,
-#                     then the newest under /usr/lib/jvm; 21 or newer. The version comes from the JDK's `release`
-#                     file (no JVM start, ~70 ms saved per candidate); a JDK without one is asked once.
+#   select_java       sets java=, java_version= (feature number) and java_release= (the JDK's `release` file):
+#                     $SANDBOXER_JAVA, $JAVA_HOME, the java on PATH, then the newest under /usr/lib/jvm; 21 or newer.
+#                     The version comes from the JDK's `release` file (no JVM start, ~70 ms saved per candidate); a
+#                     JDK without one is asked once.
 #   jvm_options NAME  sets options=(...): lib/sandboxer-jvm-options.txt, C1 and Serial GC (a stage lives for seconds
 #                     and a plugin idles: startup and footprint matter, peak throughput does not), and the AOT cache
 #                     lib/aot/NAME-<JDK runtime version>.aot when it was made for this very JDK (JDK 25 and newer).
+# Bash builtins only on the common path: a job starts 6-7 JVMs through this, and the external readlink, dirname, sed,
+# ls and sort it once ran cost ~20 ms per start. The one process left is readlink for a java that is a symlink
+# (/usr/bin/java through Debian's alternatives).
 
-java_release_file() { # the release file of the JDK a java binary belongs to
-  local bin
-  bin=$(readlink -f "$1") || return 1
-  printf '%s/release' "$(dirname "$(dirname "$bin")")"
+java_release_of() { # java_release_of JAVA: sets release= to the release file of the JDK that binary belongs to
+  local bin=$1
+  if [ -L "$bin" ]; then
+    bin=$(readlink -f "$bin") || return 1
+  fi
+  case $bin in
+    */bin/java) release=${bin%/bin/java}/release ;;
+    *) return 1 ;;
+  esac
 }
 
-java_feature() {
-  local release v
-  release=$(java_release_file "$1")
-  if [ -r "$release" ]; then
-    v=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*"$/\1/p' "$release")
+release_value() { # release_value FILE KEY: sets value= to KEY's unquoted value in a JDK release file
+  local line
+  value=""
+  [ -r "$1" ] || return 1
+  while IFS= read -r line || [ -n "$line" ]; do
+    case $line in
+      "$2="*) value=${line#"$2="}; value=${value#\"}; value=${value%\"}; return 0 ;;
+    esac
+  done < "$1"
+  return 1
+}
+
+java_feature() { # java_feature JAVA: sets feature= (0 when unknown) and release= (empty when it has none)
+  local value=""
+  feature=0
+  java_release_of "$1" || release=""
+  if [ -n "$release" ] && release_value "$release" JAVA_VERSION; then
+    feature=${value%%[!0-9]*}
+  else
+    release=""
+    value=$("$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p' | head -1)
+    feature=${value%%[!0-9]*}
   fi
-  if [ -z "${v:-}" ]; then
-    v=$("$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p' | head -1)
-  fi
-  printf '%s' "${v:-0}"
+  feature=${feature:-0}
 }
 
 select_java() {
-  local candidate v jvms=()
-  java="" java_version=""
-  # Newest first under /usr/lib/jvm (version sort of the directory names).
-  while IFS= read -r candidate; do jvms+=("$candidate"); done < <(ls -d /usr/lib/jvm/*/bin/java 2>/dev/null | sort -rV)
-  for candidate in "${SANDBOXER_JAVA:-}" "${JAVA_HOME:+$JAVA_HOME/bin/java}" "$(command -v java 2>/dev/null || true)" "${jvms[@]}"; do
-    [ -n "$candidate" ] && [ -x "$candidate" ] || continue
-    v=$(java_feature "$candidate")
-    if [ "$v" -ge 21 ] 2>/dev/null; then java=$candidate; java_version=$v; return 0; fi
+  local candidate feature release best="" best_feature=0 best_release="" dir
+  java="" java_version="" java_release=""
+  local -a path_dirs
+  IFS=: read -r -a path_dirs <<< "${PATH:-}"
+  local on_path=""
+  for dir in "${path_dirs[@]}"; do
+    if [ -n "$dir" ] && [ -x "$dir/java" ] && [ ! -d "$dir/java" ]; then on_path=$dir/java; break; fi
   done
+  for candidate in "${SANDBOXER_JAVA:-}" "${JAVA_HOME:+$JAVA_HOME/bin/java}" "$on_path"; do
+    [ -n "$candidate" ] && [ -x "$candidate" ] || continue
+    java_feature "$candidate"
+    if [ "$feature" -ge 21 ] 2>/dev/null; then java=$candidate java_version=$feature java_release=$release; return 0; fi
+  done
+  # The newest under /usr/lib/jvm: the highest feature version (the first in name order among equals).
+  for candidate in /usr/lib/jvm/*/bin/java; do
+    [ -x "$candidate" ] || continue
+    java_feature "$candidate"
+    if [ "$feature" -gt "$best_feature" ] 2>/dev/null; then best=$candidate best_feature=$feature best_release=$release; fi
+  done
+  if [ "$best_feature" -ge 21 ]; then java=$best java_version=$best_feature java_release=$best_release; return 0; fi
   return 1
 }
 
 # The AOT cache's name for this JDK: the cache is only valid for the JDK that made it (and the jars it was made
 # from: make-aot-cache removes old ones whenever it runs, and the build runs it whenever it copies new jars).
-aot_cache_path() { # aot_cache_path LIB NAME
-  local runtime
-  runtime=$(sed -n 's/^JAVA_RUNTIME_VERSION="\(.*\)"$/\1/p' "$(java_release_file "$java")" 2>/dev/null)
-  [ -n "$runtime" ] || return 1
-  printf '%s/aot/%s-%s.aot' "$1" "$2" "${runtime//[^A-Za-z0-9._-]/_}"
+aot_cache_path() { # aot_cache_path LIB NAME: sets cache=
+  local value
+  [ -n "$java_release" ] && release_value "$java_release" JAVA_RUNTIME_VERSION && [ -n "$value" ] || return 1
+  cache=$1/aot/$2-${value//[^A-Za-z0-9._-]/_}.aot
 }
 
 # Whether the cache exists and is newer than every jar: a jar replaced after the cache was made (a rebuild, an
@@ -65,7 +98,7 @@ jvm_options() { # jvm_options LIB NAME
   options+=("-XX:TieredStopAtLevel=1" "-XX:+UseSerialGC")
   if [ -n "${SANDBOXER_AOT_CACHE_OUTPUT:-}" ]; then # make-aot-cache's training run
     options+=("-XX:AOTCacheOutput=$SANDBOXER_AOT_CACHE_OUTPUT")
-  elif [ "$java_version" -ge 25 ] && [ -z "${SANDBOXER_NO_AOT:-}" ] && cache=$(aot_cache_path "$1" "$2") && aot_cache_current "$1" "$cache"; then
+  elif [ "$java_version" -ge 25 ] && [ -z "${SANDBOXER_NO_AOT:-}" ] && aot_cache_path "$1" "$2" && aot_cache_current "$1" "$cache"; then
     # A cache the JVM finds unusable is ignored; its complaint is silenced so `config` keeps stderr empty.
     options+=("-XX:AOTCache=$cache" "-Xlog:aot=off" "-Xlog:cds=off")
   fi

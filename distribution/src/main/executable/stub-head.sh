@@ -5,4 +5,4 @@
 # release archive's), $JAVA_HOME, the java on PATH, or the newest under /usr/lib/jvm.
 set -euo pipefail
 self=$(readlink -f "$0")
-name=$(basename "$0")
+name=${0##*/}

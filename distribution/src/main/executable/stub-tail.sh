@@ -1,5 +1,5 @@
 # The release archive's own runtime (jlink) comes first: it is the one this file was packaged with.
-bundled="$(dirname "$(dirname "$self")")/runtime/bin/java"
+bundled=${self%/*/*}/runtime/bin/java
 if [ -z "${SANDBOXER_JAVA:-}" ] && [ -x "$bundled" ]; then
   SANDBOXER_JAVA=$bundled
 fi
