@@ -4,6 +4,8 @@
 # row per measure; docs/benchmarks.md keeps the published ones. Benchmarks report; they assert no timing.
 #   it-tests/scripts/benchmarks.sh                      all of them (about 6 minutes under TCG)
 #   it-tests/scripts/benchmarks.sh FleetScaleBenchmark  one class
+# SANDBOXER_BENCHMARK_LAUNCHER=DIR/bin/sandboxer (an unpacked release archive) makes CustomExecutorJobBenchmark measure
+# that launcher instead of the build directory's.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rm -f it-tests/target/benchmarks.md

@@ -80,26 +80,36 @@ aot_cache_path() { # aot_cache_path LIB NAME: sets cache=
   cache=$1/aot/$2-${value//[^A-Za-z0-9._-]/_}.aot
 }
 
-# Whether the cache exists and is newer than every jar: a jar replaced after the cache was made (a rebuild, an
-# upgrade by hand) voids it, whatever the JVM's own check thinks (a stale cache once served an old class: JDK-8377932).
-aot_cache_current() { # aot_cache_current LIB CACHE
-  local jar
-  [ -r "$2" ] || return 1
-  for jar in "$1"/*.jar; do
-    [ "$2" -nt "$jar" ] || return 1
+# aot_options DIR NAME FILE...: adds the AOT cache DIR/aot/NAME-<JDK runtime version>.aot to options= when this JDK
+# (25 and newer) can use it and the cache is newer than every FILE it was made from (the jars, or the one-file
+# executable): a file replaced after the cache was made (a rebuild, an upgrade by hand) voids it, whatever the JVM's
+# own check thinks (a stale cache once served an old class: JDK-8377932). In make-aot-cache's training run
+# (SANDBOXER_AOT_CACHE_OUTPUT) it asks the JVM to write one instead.
+aot_options() {
+  local dir=$1 name=$2 cache file
+  shift 2
+  if [ -n "${SANDBOXER_AOT_CACHE_OUTPUT:-}" ]; then
+    options+=("-XX:AOTCacheOutput=$SANDBOXER_AOT_CACHE_OUTPUT")
+    return 0
+  fi
+  [ "$java_version" -ge 25 ] && [ -z "${SANDBOXER_NO_AOT:-}" ] && aot_cache_path "$dir" "$name" && [ -r "$cache" ] || return 0
+  for file in "$@"; do
+    [ "$cache" -nt "$file" ] || return 0
   done
+  # A cache the JVM finds unusable is ignored; its complaint is silenced so `config` keeps stderr empty.
+  options+=("-XX:AOTCache=$cache" "-Xlog:aot=off" "-Xlog:cds=off")
 }
 
-jvm_options() { # jvm_options LIB NAME
-  local line cache
-  options=()
-  while IFS= read -r line; do [ -n "$line" ] && options+=("$line"); done < "$1/sandboxer-jvm-options.txt"
+# The JVM options every launcher adds to its own list (options=): C1 and Serial GC.
+base_options() {
   if [ "$java_version" -ge 23 ]; then options+=("--sun-misc-unsafe-memory-access=allow"); fi
   options+=("-XX:TieredStopAtLevel=1" "-XX:+UseSerialGC")
-  if [ -n "${SANDBOXER_AOT_CACHE_OUTPUT:-}" ]; then # make-aot-cache's training run
-    options+=("-XX:AOTCacheOutput=$SANDBOXER_AOT_CACHE_OUTPUT")
-  elif [ "$java_version" -ge 25 ] && [ -z "${SANDBOXER_NO_AOT:-}" ] && aot_cache_path "$1" "$2" && aot_cache_current "$1" "$cache"; then
-    # A cache the JVM finds unusable is ignored; its complaint is silenced so `config` keeps stderr empty.
-    options+=("-XX:AOTCache=$cache" "-Xlog:aot=off" "-Xlog:cds=off")
-  fi
+}
+
+jvm_options() { # jvm_options LIB NAME: a build directory's launcher, its jars in LIB and its caches in LIB/aot
+  local line
+  options=()
+  while IFS= read -r line; do [ -n "$line" ] && options+=("$line"); done < "$1/sandboxer-jvm-options.txt"
+  base_options
+  aot_options "$1" "$2" "$1"/*.jar
 }

@@ -9,18 +9,17 @@ out=$1 jar=$2 java_sh=$3 sandboxer_options=$4 fleeting_options=$5
 {
   cat "$here/stub-head.sh"
   grep -v '^#!' "$java_sh"
+  # Each adapter's JVM options as a function that sets options=(...): no process to read them at every start.
   for role in sandboxer_options:"$sandboxer_options" fleeting_plugin_options:"$fleeting_options"; do
-    printf '%s() {\n  cat <<'"'"'OPTIONS'"'"'\n' "${role%%:*}"
-    cat "${role#*:}"
-    printf 'OPTIONS\n}\n'
+    printf '%s() {\n  options=(' "${role%%:*}"
+    while IFS= read -r line; do [ -n "$line" ] && printf ' %q' "$line"; done < "${role#*:}"
+    printf ' )\n}\n'
   done
   cat <<'FUNCTION'
-embedded_options() { # like jvm_options, from an embedded options list; no AOT cache (it would be made per JDK and file)
-  local line
-  options=()
-  while IFS= read -r line; do [ -n "$line" ] && options+=("$line"); done < <("$1")
-  if [ "$java_version" -ge 23 ]; then options+=("--sun-misc-unsafe-memory-access=allow"); fi
-  options+=("-XX:TieredStopAtLevel=1" "-XX:+UseSerialGC")
+embedded_options() { # embedded_options OPTIONS_FUNCTION CACHE_NAME: like jvm_options, with the caches in ../aot
+  "$1"
+  base_options
+  aot_options "${self%/*/*}" "$2" "$self"
 }
 FUNCTION
   cat "$here/stub-tail.sh"

@@ -11,7 +11,7 @@ case "$name" in
         "$name" "$(date -u +%Y-%m-%dT%H:%M:%S.000000Z)" >&2
       exit 1
     fi
-    embedded_options fleeting_plugin_options
+    embedded_options fleeting_plugin_options fleeting-plugin
     if [ "$java_version" -ge 22 ]; then options+=("-XX:TrimNativeHeapInterval=10000"); fi
     exec "$java" "${options[@]}" -Dsandboxer.backend="$backend" -cp "$self" io.sandboxer.adapter.fleeting.FleetingPlugin "$@"
     ;;
@@ -20,7 +20,11 @@ case "$name" in
       echo "ERROR: sandboxer needs a Java runtime 21 or newer; none found (set SANDBOXER_JAVA or JAVA_HOME, or install one)" >&2
       exit "${SYSTEM_FAILURE_EXIT_CODE:-2}"
     fi
-    embedded_options sandboxer_options
+    # Two AOT caches, as the build directory's launcher has: prepare and the agent start the backend, keys and SSH.
+    case "${1:-}" in
+      prepare | agent) embedded_options sandboxer_options sandboxer-prepare ;;
+      *) embedded_options sandboxer_options sandboxer ;;
+    esac
     export SANDBOXER_LAUNCHER="$self" # prepare starts the job's connection agent through this launcher
     exec "$java" "${options[@]}" -Dslf4j.provider=org.slf4j.simple.SimpleServiceProvider -cp "$self" \
       io.sandboxer.adapter.customexecutor.SandboxerCli "$@"

@@ -1,6 +1,7 @@
 package io.sandboxer.adapter.customexecutor;
 
 import io.sandboxer.core.errors.UserMessages;
+import io.sandboxer.core.training.AotCache;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
@@ -90,7 +91,7 @@ public final class SandboxerCli {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"sandboxer " + version(), "Java " + Runtime.version()};
+            return new String[] {"sandboxer " + version(), "Java " + Runtime.version(), AotCache.describe()};
         }
     }
 }

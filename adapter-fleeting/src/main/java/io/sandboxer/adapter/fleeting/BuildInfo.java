@@ -1,5 +1,6 @@
 package io.sandboxer.adapter.fleeting;
 
+import io.sandboxer.core.training.AotCache;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
@@ -28,6 +29,6 @@ record BuildInfo(String name, String version, String revision, String builtAt) {
     /** What {@code version} prints, in the lines the Go plugins print. */
     String text() {
         return "Name:         " + name + "\nVersion:      " + version + "\nGit revision: " + revision + "\nBuilt:        " + builtAt
-                + "\nJava:         " + Runtime.version() + "\n";
+                + "\nJava:         " + Runtime.version() + "\n" + AotCache.describe() + "\n";
     }
 }

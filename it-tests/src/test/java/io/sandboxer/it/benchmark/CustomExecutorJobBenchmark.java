@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,11 +32,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  * process ({@code config}, start to exit), the driver's overhead in one whole job (every stage's wall time minus
  * the guest's boot and the scripts' own time, both measured where they happen), and the time from {@code prepare}'s
  * start to the first SSH login next to the physical floor: the same image and kernel started with plain
- * {@code virsh create} until its sshd answers.
+ * {@code virsh create} until its sshd answers. {@code SANDBOXER_BENCHMARK_LAUNCHER} names another launcher to measure
+ * (an unpacked release archive's {@code bin/sandboxer}: what an operator installs); the build directory's by default.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CustomExecutorJobBenchmark {
-    private static final Path LAUNCHER = LibvirtHost.SANDBOXER;
+    private static final Path LAUNCHER = Optional.ofNullable(System.getenv("SANDBOXER_BENCHMARK_LAUNCHER")).map(Path::of)
+            .orElse(LibvirtHost.SANDBOXER);
     private static final Path STATE = Path.of("/var/lib/sandboxer/bench-executor");
     private static final Pattern PROGRESS = Pattern.compile("^\\[sandboxer\\s+([0-9.]+)s\\] (.*)$", Pattern.MULTILINE);
     private static final String SCRIPT_TIME = "script-ns=";

@@ -48,6 +48,8 @@ class ContainerImageIT {
         Result executor = chroot(rootfs, List.of("KUBEVIRT_EXECUTOR=true"), "--version");
         assertEquals(0, executor.exit(), executor.output());
         assertTrue(executor.output().startsWith("sandboxer " + tag + "\n"), executor.output());
+        assertTrue(executor.output().contains("\nAOT cache: /usr/lib/sandboxer/aot/sandboxer-"), "the image's user starts from the cache: "
+                + executor.output());
         Result runner = chroot(rootfs, List.of(), "--version");
         assertEquals(1, runner.exit());
         assertTrue(runner.output().contains("this image has no gitlab-runner"), runner.output());

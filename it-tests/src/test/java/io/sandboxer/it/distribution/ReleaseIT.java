@@ -47,6 +47,7 @@ class ReleaseIT {
         Result version = run(ONE_FILE.resolve("sandboxer").toString(), "--version");
         assertEquals(0, version.exit(), version.stderr());
         assertTrue(version.stdout().startsWith("sandboxer 0.1.0-SNAPSHOT\nJava "), version.stdout());
+        assertTrue(version.stdout().contains("\nAOT cache: none"), "the bare file has no caches beside it: " + version.stdout());
 
         fleetingCalls(ONE_FILE.resolve("fleeting-plugin-libvirt"), "one-file");
     }
@@ -78,16 +79,19 @@ class ReleaseIT {
             bin = dirs.filter(d -> d.getFileName().toString().startsWith("sandboxer-")).findFirst().orElseThrow().resolve("bin");
         }
         // /usr/lib/jvm emptied for these processes only, and no java on PATH or in JAVA_HOME: only runtime/ is left.
-        for (String[] command : List.of(new String[] {bin.resolve("sandboxer").toString(), "--version"},
-                new String[] {bin.resolve("fleeting-plugin-kubevirt").toString(), "version"})) {
+        // Each role starts from the AOT cache release.sh made for that runtime, though the archive was unpacked elsewhere.
+        Path aot = bin.getParent().resolve("aot");
+        for (String[] command : List.of(new String[] {bin.resolve("sandboxer").toString(), "--version", aot + "/sandboxer-"},
+                new String[] {bin.resolve("fleeting-plugin-kubevirt").toString(), "version", aot + "/fleeting-plugin-"})) {
             List<String> isolated = new ArrayList<>(List.of("unshare", "--mount", "sh", "-c",
                     "mount -t tmpfs none /usr/lib/jvm && echo \"jvms=$(ls -A /usr/lib/jvm | wc -l) java=$(command -v java || echo none)\""
                             + " && exec env -i PATH=/usr/bin:/bin \"$@\"", "isolated"));
-            isolated.addAll(List.of(command));
+            isolated.addAll(List.of(command).subList(0, 2));
             Result r = run(isolated.toArray(String[]::new));
             assertEquals(0, r.exit(), String.join(" ", command) + ": " + r.stderr());
             assertTrue(r.stdout().startsWith("jvms=0 java=none\n"), "the isolation hides every other Java: " + r.stdout());
             assertTrue(r.stdout().contains("0.1.0-SNAPSHOT"), r.stdout());
+            assertTrue(r.stdout().contains("\nAOT cache: " + command[2]), r.stdout());
         }
         // The bundled runtime is preferred to the machine's Java, so this is the trimmed runtime doing real work.
         fleetingCalls(bin.resolve("fleeting-plugin-libvirt"), "archive");
@@ -106,8 +110,10 @@ class ReleaseIT {
             Result version = run("env", "-i", "PATH=/usr/bin:/bin", "sandboxer", "--version");
             assertEquals(0, version.exit(), version.stderr());
             assertTrue(version.stdout().startsWith("sandboxer 0.1.0-SNAPSHOT\n"), version.stdout());
+            assertTrue(version.stdout().contains("\nAOT cache: /usr/lib/sandboxer/aot/sandboxer-"), version.stdout());
             Result plugin = run("env", "-i", "PATH=/usr/bin:/bin", "fleeting-plugin-libvirt", "version");
             assertTrue(plugin.stdout().startsWith("Name:         fleeting-plugin-libvirt\n"), plugin.stdout() + plugin.stderr());
+            assertTrue(plugin.stdout().contains("\nAOT cache: /usr/lib/sandboxer/aot/fleeting-plugin-"), plugin.stdout());
             String man = new String(new java.util.zip.GZIPInputStream(Files.newInputStream(Path.of("/usr/share/man/man1/sandboxer.1.gz")))
                     .readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(man.contains(".TH SANDBOXER") && man.contains("prepare"), "a man page made from --help");
