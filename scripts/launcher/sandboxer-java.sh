@@ -106,6 +106,15 @@ base_options() {
   options+=("-XX:TieredStopAtLevel=1" "-XX:+UseSerialGC")
 }
 
+# The job's connection agent lives as long as its job, one per running job: a small heap that gives memory back and
+# the plugin's footprint flags. Without them an agent held ~190 MiB once a job's output had passed through it (the
+# JVM's default heap sizing, for a 24 GiB machine); with them ~105 MiB, most of it the JVM's own.
+agent_options() {
+  options+=("-Xms8m" "-Xmx256m" "-XX:MaxNewSize=4m" "-XX:MinHeapFreeRatio=10" "-XX:MaxHeapFreeRatio=25" "-Xss512k"
+    "-XX:ReservedCodeCacheSize=32m")
+  if [ "$java_version" -ge 22 ]; then options+=("-XX:TrimNativeHeapInterval=10000"); fi
+}
+
 jvm_options() { # jvm_options LIB NAME: a build directory's launcher, its jars in LIB and its caches in LIB/aot
   local line
   options=()

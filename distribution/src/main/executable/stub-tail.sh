@@ -22,7 +22,8 @@ case "$name" in
     fi
     # Two AOT caches, as the build directory's launcher has: prepare and the agent start the backend, keys and SSH.
     case "${1:-}" in
-      prepare | agent) embedded_options sandboxer_options sandboxer-prepare ;;
+      prepare) embedded_options sandboxer_options sandboxer-prepare ;;
+      agent) embedded_options sandboxer_options sandboxer-prepare; agent_options ;;
       *) embedded_options sandboxer_options sandboxer ;;
     esac
     export SANDBOXER_LAUNCHER="$self" # prepare starts the job's connection agent through this launcher

@@ -77,6 +77,10 @@ class CustomExecutorLibvirtIT {
             assertEquals(0, prepare.exitCode(), prepare.stderr());
             assertTrue(prepare.stderr().contains("waiting for"), "progress while the guest boots: " + prepare.stderr());
             assertTrue(prepare.stderr().contains("is ready: SSH login as runner works"), prepare.stderr());
+            String agent = LibvirtHost.run("sh", "-c", "for p in $(pgrep -f -- 'SandboxerCli agent --sandbox " + name
+                    + "'); do tr '\\0' ' ' < /proc/$p/cmdline; echo; done");
+            assertTrue(agent.contains(" -Xmx256m ") && agent.contains(" -XX:MaxNewSize=4m "),
+                    "the job's connection agent runs with a small heap that gives memory back: " + agent);
 
             log.add(subStage(runner, configArg, "prepare_script", "echo \"Running on $(hostname) via sandboxer\"\n",
                     "Running on " + name + " via sandboxer\n"));
