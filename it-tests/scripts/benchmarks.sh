@@ -5,7 +5,8 @@
 #   it-tests/scripts/benchmarks.sh                      all of them (about 6 minutes under TCG)
 #   it-tests/scripts/benchmarks.sh FleetScaleBenchmark  one class
 # SANDBOXER_BENCHMARK_LAUNCHER=DIR/bin/sandboxer (an unpacked release archive) makes CustomExecutorJobBenchmark measure
-# that launcher instead of the build directory's.
+# that launcher instead of the build directory's; SANDBOXER_BENCHMARK_PLUGIN=DIR/bin/fleeting-plugin-libvirt does the same
+# for FleetingPluginFootprintBenchmark.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rm -f it-tests/target/benchmarks.md

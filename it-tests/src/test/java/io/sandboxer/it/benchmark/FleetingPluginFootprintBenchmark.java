@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -22,7 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The plugin's resident memory (VmRSS) and CPU time come from /proc at each step.
  */
 class FleetingPluginFootprintBenchmark {
-    private static final Path PLUGIN = Path.of("../adapter-fleeting/target/fleeting-plugin-libvirt");
+    /** The build directory's plugin, or {@code SANDBOXER_BENCHMARK_PLUGIN} (an unpacked release's bin/fleeting-plugin-libvirt). */
+    private static final Path PLUGIN = Path.of(Optional.ofNullable(System.getenv("SANDBOXER_BENCHMARK_PLUGIN"))
+            .orElse("../adapter-fleeting/target/fleeting-plugin-libvirt"));
     private static final int INSTANCES = 100;
     private static final long CLOCK_TICKS = 100; // USER_HZ on Linux
     @TempDir
