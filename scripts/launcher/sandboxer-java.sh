@@ -42,7 +42,8 @@ java_feature() { # java_feature JAVA: sets feature= (0 when unknown) and release
     feature=${value%%[!0-9]*}
   else
     release=""
-    value=$("$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p' | head -1)
+    # Guarded: the launchers run under `set -e -o pipefail`, and a broken candidate must only be passed over.
+    value=$("$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p' | head -1) || value=""
     feature=${value%%[!0-9]*}
   fi
   feature=${feature:-0}

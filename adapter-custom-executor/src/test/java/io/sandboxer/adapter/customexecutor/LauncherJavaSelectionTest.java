@@ -55,6 +55,15 @@ class LauncherJavaSelectionTest {
     }
 
     @Test
+    void aBrokenJavaIsPassedOverUnderTheLaunchersErrexit() throws Exception {
+        Path broken = Files.createDirectories(dir.resolve("broken/bin"));
+        executable(broken.resolve("java"), "#!/bin/sh\necho 'Error: could not create the Java Virtual Machine.' >&2\nexit 1\n");
+        Path jdk21 = jdk("jdk21", "21.0.5", "21.0.5+11");
+        assertEquals(jdk21 + "/bin/java 21 " + jdk21 + "/release",
+                select(Map.of("SANDBOXER_JAVA", broken.resolve("java").toString(), "JAVA_HOME", jdk21.toString())));
+    }
+
+    @Test
     void theAotCacheIsNamedAfterTheJdksRuntimeVersion() throws Exception {
         Path jdk25 = jdk("jdk25", "25.0.3", "25.0.3+9-LTS");
         String out = bash(Map.of("SANDBOXER_JAVA", jdk25 + "/bin/java"), "select_java; aot_cache_path /lib sandboxer; echo \"$cache\"");
