@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -80,18 +79,18 @@ class ReleaseIT {
         }
         // /usr/lib/jvm emptied for these processes only, and no java on PATH or in JAVA_HOME: only runtime/ is left.
         // Each role starts from the AOT cache release.sh made for that runtime, though the archive was unpacked elsewhere.
+        record Role(Path executable, String versionCommand, String cache) {
+        }
         Path aot = bin.getParent().resolve("aot");
-        for (String[] command : List.of(new String[] {bin.resolve("sandboxer").toString(), "--version", aot + "/sandboxer-"},
-                new String[] {bin.resolve("fleeting-plugin-kubevirt").toString(), "version", aot + "/fleeting-plugin-"})) {
-            List<String> isolated = new ArrayList<>(List.of("unshare", "--mount", "sh", "-c",
+        for (Role role : List.of(new Role(bin.resolve("sandboxer"), "--version", aot + "/sandboxer-"),
+                new Role(bin.resolve("fleeting-plugin-kubevirt"), "version", aot + "/fleeting-plugin-"))) {
+            Result r = run("unshare", "--mount", "sh", "-c",
                     "mount -t tmpfs none /usr/lib/jvm && echo \"jvms=$(ls -A /usr/lib/jvm | wc -l) java=$(command -v java || echo none)\""
-                            + " && exec env -i PATH=/usr/bin:/bin \"$@\"", "isolated"));
-            isolated.addAll(List.of(command).subList(0, 2));
-            Result r = run(isolated.toArray(String[]::new));
-            assertEquals(0, r.exit(), String.join(" ", command) + ": " + r.stderr());
+                            + " && exec env -i PATH=/usr/bin:/bin \"$@\"", "isolated", role.executable().toString(), role.versionCommand());
+            assertEquals(0, r.exit(), role + ": " + r.stderr());
             assertTrue(r.stdout().startsWith("jvms=0 java=none\n"), "the isolation hides every other Java: " + r.stdout());
             assertTrue(r.stdout().contains("0.1.0-SNAPSHOT"), r.stdout());
-            assertTrue(r.stdout().contains("\nAOT cache: " + command[2]), r.stdout());
+            assertTrue(r.stdout().contains("\nAOT cache: " + role.cache()), r.stdout());
         }
         // The bundled runtime is preferred to the machine's Java, so this is the trimmed runtime doing real work.
         fleetingCalls(bin.resolve("fleeting-plugin-libvirt"), "archive");
