@@ -5,8 +5,9 @@
 #       sandboxer-VERSION/bin/sandboxer, fleeting-plugin-libvirt, fleeting-plugin-kubevirt (links to sandboxer)
 #       sandboxer-VERSION/runtime/   a Java runtime trimmed by jlink to the modules sandboxer uses: nothing else needed
 #       sandboxer-VERSION/aot/       AOT caches made on that runtime (JDK 25 and newer) by training runs of the file
+#       sandboxer-VERSION/libexec/   the native run client (sandboxer-run-client), when the build had a Go
 #   distribution/target/release/sandboxer_VERSION_DEBARCH.deb
-#       /usr/lib/sandboxer/{bin,runtime,aot}, /usr/bin/{sandboxer,fleeting-plugin-libvirt,fleeting-plugin-kubevirt},
+#       /usr/lib/sandboxer/{bin,runtime,aot,libexec}, /usr/bin/{sandboxer,fleeting-plugin-libvirt,fleeting-plugin-kubevirt},
 #       the man page (help2man, from --help), bash completion; depends on libvirt0 (the libvirt backend's library)
 # Needs a JDK >= 21 (for jlink; scripts/lib.sh picks one like ./run-tests), dpkg-deb and help2man.
 set -euo pipefail
@@ -52,6 +53,13 @@ cp "$single" "$dir/bin/sandboxer"
 ln -s sandboxer "$dir/bin/fleeting-plugin-libvirt"
 ln -s sandboxer "$dir/bin/fleeting-plugin-kubevirt"
 cp -a "$work/runtime" "$dir/runtime"
+# The native run client (Go; the build makes it when a Go is installed): `run` stages then start no JVM.
+if [ -x "$target/libexec/sandboxer-run-client" ]; then
+  mkdir -p "$dir/libexec"
+  cp -a "$target/libexec/sandboxer-run-client" "$dir/libexec/"
+else
+  log "WARNING: $target/libexec/sandboxer-run-client is missing (the build found no Go 1.22+): this release's run stages start a JVM"
+fi
 # Every stage starts a JVM: from an AOT cache made for this runtime and this file, it starts in about half the time.
 # The JVM accepts the cache wherever the directory is unpacked (it matches the file by name, size and time, which tar
 # and dpkg keep), and the launcher uses it only while it is newer than the file.
@@ -66,7 +74,9 @@ mkdir -p "$deb/DEBIAN" "$deb/usr/lib/sandboxer/bin" "$deb/usr/bin" "$deb/usr/sha
   "$deb/usr/share/bash-completion/completions" "$deb/usr/share/doc/sandboxer"
 cp -a "$dir/bin/sandboxer" "$deb/usr/lib/sandboxer/bin/sandboxer"
 cp -a "$dir/runtime" "$deb/usr/lib/sandboxer/runtime"
-if [ -d "$dir/aot" ]; then cp -a "$dir/aot" "$deb/usr/lib/sandboxer/aot"; fi
+for part in aot libexec; do
+  if [ -d "$dir/$part" ]; then cp -a "$dir/$part" "$deb/usr/lib/sandboxer/$part"; fi
+done
 for name in sandboxer fleeting-plugin-libvirt fleeting-plugin-kubevirt; do
   ln -s ../lib/sandboxer/bin/sandboxer "$deb/usr/bin/$name"
 done

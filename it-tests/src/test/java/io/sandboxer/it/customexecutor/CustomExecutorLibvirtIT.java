@@ -145,6 +145,9 @@ class CustomExecutorLibvirtIT {
         Process run = runner.start("run", "--config", config, script.toString(), "build_script");
         BufferedReader out = new BufferedReader(new InputStreamReader(run.getInputStream(), StandardCharsets.UTF_8));
         assertEquals("started", out.readLine());
+        // The launcher exec'd the native run client, which the build makes wherever Go is (as here): no JVM per sub-stage.
+        assertEquals("sandboxer-run-client", Files.readSymbolicLink(Path.of("/proc", Long.toString(run.pid()), "exe")).getFileName().toString(),
+                "the run stage is the native client talking to the job's connection agent");
         Poll.until("the remote command runs", Duration.ofSeconds(60), () -> remote(runner, config, "pgrep -f '" + marker + "'"));
 
         new ProcessBuilder("kill", "-TERM", Long.toString(run.pid())).start().waitFor();

@@ -92,6 +92,14 @@ class ReleaseIT {
             assertTrue(r.stdout().contains("0.1.0-SNAPSHOT"), r.stdout());
             assertTrue(r.stdout().contains("\nAOT cache: " + role.cache()), r.stdout());
         }
+        // A run stage goes to the native client beside bin/, which hands what it cannot serve (here: no job response) to
+        // the executable's JVM path on the bundled runtime, once: that path says what is missing.
+        assertTrue(Files.isExecutable(bin.getParent().resolve("libexec/sandboxer-run-client")), "the archive has the native run client");
+        Path script = Files.writeString(work.resolve("script.sh"), "true\n");
+        Result handedOver = run("unshare", "--mount", "sh", "-c", "mount -t tmpfs none /usr/lib/jvm && exec env -i PATH=/usr/bin:/bin \"$@\"",
+                "isolated", bin.resolve("sandboxer").toString(), "run", script.toString(), "build_script");
+        assertEquals(2, handedOver.exit(), handedOver.stderr());
+        assertTrue(handedOver.stderr().startsWith("ERROR: JOB_RESPONSE_FILE is not set"), handedOver.stderr());
         // The bundled runtime is preferred to the machine's Java, so this is the trimmed runtime doing real work.
         fleetingCalls(bin.resolve("fleeting-plugin-libvirt"), "archive");
     }
@@ -104,7 +112,8 @@ class ReleaseIT {
             assertEquals(0, install.exit(), install.stderr());
             List<String> files = run("dpkg", "-L", "sandboxer").stdout().lines().filter(l -> l.startsWith("/usr/")).toList();
             assertTrue(files.contains("/usr/bin/sandboxer") && files.contains("/usr/share/man/man1/sandboxer.1.gz")
-                    && files.contains("/usr/share/bash-completion/completions/sandboxer"), files.toString());
+                    && files.contains("/usr/share/bash-completion/completions/sandboxer")
+                    && files.contains("/usr/lib/sandboxer/libexec/sandboxer-run-client"), files.toString());
             assertTrue(run("dpkg-query", "-W", "-f", "${Depends}", "sandboxer").stdout().contains("libvirt0"));
             Result version = run("env", "-i", "PATH=/usr/bin:/bin", "sandboxer", "--version");
             assertEquals(0, version.exit(), version.stderr());
