@@ -14,5 +14,7 @@ if [ -z "$go" ]; then
 fi
 mkdir -p "$(dirname "$out")"
 cd "$here"
+# Go needs a build cache; a build environment without HOME (some CI runners) would otherwise fail here.
+export GOCACHE=${GOCACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/go-build}
 # Static and without build paths: the same file runs in the release archive, the .deb and the image.
 CGO_ENABLED=0 GOTOOLCHAIN=local "$go" build -trimpath -ldflags='-s -w' -o "$out" .
