@@ -7,6 +7,7 @@
 #   jvm_options NAME  sets options=(...): lib/sandboxer-jvm-options.txt, C1 and Serial GC (a stage lives for seconds
 #                     and a plugin idles: startup and footprint matter, peak throughput does not), and the AOT cache
 #                     lib/aot/NAME-<JDK runtime version>.aot when it was made for this very JDK (JDK 25 and newer).
+#   run_client CLIENT ARGS...  a `run` stage execs the native run client, when there is one (see run_client below).
 # Bash builtins only on the common path: a job starts 6-7 JVMs through this, and the external readlink, dirname, sed,
 # ls and sort it once ran cost ~20 ms per start. The one process left is readlink for a java that is a symlink
 # (/usr/bin/java through Debian's alternatives).
@@ -114,6 +115,19 @@ agent_options() {
   options+=("-Xms8m" "-Xmx256m" "-XX:MaxNewSize=4m" "-XX:MinHeapFreeRatio=10" "-XX:MaxHeapFreeRatio=25" "-Xss512k"
     "-XX:ReservedCodeCacheSize=32m")
   if [ "$java_version" -ge 22 ]; then options+=("-XX:TrimNativeHeapInterval=10000"); fi
+}
+
+# run_client CLIENT ARGS...: for a `run` stage, replaces the launcher by the native run client CLIENT when the build
+# made one (it needs Go). The client hands the script to the job's connection agent without a JVM (~0.15 s less per
+# sub-stage) and starts the launcher ($self) again, with SANDBOXER_NO_RUN_CLIENT=1, for whatever it does not handle
+# itself (no agent, an unusual command line). Returns when it does not apply.
+run_client() {
+  local client=$1
+  shift
+  if [ "${1:-}" = run ] && [ -z "${SANDBOXER_NO_RUN_CLIENT:-}" ] && [ -x "$client" ]; then
+    export SANDBOXER_LAUNCHER="$self"
+    exec "$client" "$@"
+  fi
 }
 
 jvm_options() { # jvm_options LIB NAME: a build directory's launcher, its jars in LIB and its caches in LIB/aot

@@ -16,14 +16,7 @@ case "$name" in
     exec "$java" "${options[@]}" -Dsandboxer.backend="$backend" -cp "$self" io.sandboxer.adapter.fleeting.FleetingPlugin "$@"
     ;;
   *)
-    # A `run` stage goes to the release's native run client (libexec/ beside bin/) when there is one: it hands the
-    # script to the job's connection agent without a JVM and starts this file again, with SANDBOXER_NO_RUN_CLIENT=1,
-    # for whatever it does not handle itself.
-    client=${self%/*/*}/libexec/sandboxer-run-client
-    if [ "${1:-}" = run ] && [ -z "${SANDBOXER_NO_RUN_CLIENT:-}" ] && [ -x "$client" ]; then
-      export SANDBOXER_LAUNCHER="$self"
-      exec "$client" "$@"
-    fi
+    run_client "${self%/*/*}/libexec/sandboxer-run-client" "$@" # a release's native run client, beside bin/
     if ! select_java; then
       echo "ERROR: sandboxer needs a Java runtime 21 or newer; none found (set SANDBOXER_JAVA or JAVA_HOME, or install one)" >&2
       exit "${SYSTEM_FAILURE_EXIT_CODE:-2}"

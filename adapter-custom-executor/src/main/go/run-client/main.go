@@ -125,9 +125,9 @@ func readScript(path string) ([]byte, error) {
 
 // finish is RunCommand.finish: the exit status to BUILD_EXIT_CODE_FILE, and a script's failure as the build's.
 func finish(env runnerEnv, stage string, code int) (int, error) {
-	if file := strings.TrimSpace(env.get("BUILD_EXIT_CODE_FILE")); file != "" {
-		if err := os.WriteFile(env.get("BUILD_EXIT_CODE_FILE"), []byte(strconv.Itoa(code)+"\n"), 0o666); err != nil {
-			sayError("cannot write BUILD_EXIT_CODE_FILE " + env.get("BUILD_EXIT_CODE_FILE") + ": " + err.Error())
+	if file := env.get("BUILD_EXIT_CODE_FILE"); strings.TrimSpace(file) != "" {
+		if err := os.WriteFile(file, []byte(strconv.Itoa(code)+"\n"), 0o666); err != nil {
+			sayError("cannot write BUILD_EXIT_CODE_FILE " + file + ": " + err.Error())
 			return env.systemFailure(), nil
 		}
 	}
@@ -156,9 +156,10 @@ type runnerEnv struct{}
 
 func (runnerEnv) get(name string) string { return os.Getenv(name) }
 
+// code is an exit code the runner set, its fallback when unset or not a number (as RunnerEnvironment.code).
 func (e runnerEnv) code(name string, fallback int) int {
-	value, err := strconv.Atoi(strings.TrimSpace(os.Getenv(name)))
-	if os.Getenv(name) == "" || err != nil {
+	value, err := strconv.Atoi(strings.TrimSpace(e.get(name)))
+	if err != nil {
 		return fallback
 	}
 	return value

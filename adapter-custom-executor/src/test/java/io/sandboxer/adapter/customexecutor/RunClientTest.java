@@ -86,13 +86,11 @@ class RunClientTest {
 
     @Test
     void itRunsTheScriptOnTheAgentOfTheSandboxJobIdentityNames() throws Exception {
-        CompletableFuture<List<Frame>> received = agent(expectedName(), (in, out) -> {
-            List<Frame> frames = List.of(read(in), read(in));
-            write(out, 's', new byte[0]);
+        CompletableFuture<List<Frame>> received = startingAgent(expectedName(), (in, out) -> {
             write(out, 'o', "out\0put\n".getBytes(StandardCharsets.UTF_8));
             write(out, 'e', "err\n".getBytes(StandardCharsets.UTF_8));
             write(out, 'x', 0);
-            return frames;
+            return List.of();
         });
         Result result = client("run", "--config", "/x.json", "--connection-agent", script.toString(), "build_script");
         assertEquals(0, result.code(), result.stderr());
@@ -107,10 +105,7 @@ class RunClientTest {
 
     @Test
     void aScriptsFailureIsTheBuildsFailureWithItsStatusInTheExitCodeFile() throws Exception {
-        agent(expectedName(), (in, out) -> {
-            read(in);
-            read(in);
-            write(out, 's', new byte[0]);
+        startingAgent(expectedName(), (in, out) -> {
             write(out, 'x', 3);
             return List.of();
         });
@@ -122,10 +117,7 @@ class RunClientTest {
 
     @Test
     void anAgentThatFailsAfterTheScriptStartedIsTheStagesFailureNeverASecondRun() throws Exception {
-        agent(expectedName(), (in, out) -> {
-            read(in);
-            read(in);
-            write(out, 's', new byte[0]);
+        startingAgent(expectedName(), (in, out) -> {
             write(out, 'f', "the SSH connection broke".getBytes(StandardCharsets.UTF_8));
             return List.of();
         });
@@ -137,12 +129,7 @@ class RunClientTest {
 
     @Test
     void anAgentThatGoesAwayAfterTheScriptStartedIsTheStagesFailure() throws Exception {
-        agent(expectedName(), (in, out) -> {
-            read(in);
-            read(in);
-            write(out, 's', new byte[0]);
-            return List.of(); // and closes
-        });
+        startingAgent(expectedName(), (in, out) -> List.of()); // and closes
         Result result = client("run", script.toString(), "build_script");
         assertEquals(SYSTEM_FAILURE, result.code());
         assertTrue(result.stderr().contains("was lost during build_script: the connection agent went away"), result.stderr());
@@ -162,12 +149,9 @@ class RunClientTest {
 
     @Test
     void sigtermSendsCancelAndEndsTheStageAsASystemFailure() throws Exception {
-        CompletableFuture<List<Frame>> received = agent(expectedName(), (in, out) -> {
-            List<Frame> frames = new ArrayList<>(List.of(read(in), read(in)));
-            write(out, 's', new byte[0]);
+        CompletableFuture<List<Frame>> received = startingAgent(expectedName(), (in, out) -> {
             write(out, 'o', "started\n".getBytes(StandardCharsets.UTF_8));
-            frames.add(read(in)); // the client's CANCEL
-            return frames;
+            return List.of(read(in)); // the client's CANCEL
         });
         Process process = start("run", script.toString(), "build_script");
         byte[] started = process.getInputStream().readNBytes("started\n".length());
@@ -269,11 +253,9 @@ class RunClientTest {
         } catch (StageException e) {
             name = null; // the JVM refuses it: the client must not reach any agent
         }
-        CompletableFuture<List<Frame>> received = name == null ? null : agent(name, (in, out) -> {
-            List<Frame> frames = List.of(read(in), read(in));
-            write(out, 's', new byte[0]);
+        CompletableFuture<List<Frame>> received = name == null ? null : startingAgent(name, (in, out) -> {
             write(out, 'x', 0);
-            return frames;
+            return List.of();
         });
         Result result = client("run", script.toString(), "build_script");
         boolean handled = !Files.exists(handedOver);
@@ -345,6 +327,16 @@ class RunClientTest {
                 throw new AssertionError(e);
             }
         }, THREADS);
+    }
+
+    /** An agent that reads RUN and SCRIPT, says STARTED, then goes on as {@code afterStart}; its future holds all it read. */
+    private CompletableFuture<List<Frame>> startingAgent(String sandbox, Script afterStart) throws IOException {
+        return agent(sandbox, (in, out) -> {
+            List<Frame> frames = new ArrayList<>(List.of(read(in), read(in)));
+            write(out, 's', new byte[0]);
+            frames.addAll(afterStart.serve(in, out));
+            return frames;
+        });
     }
 
     private static Frame read(DataInputStream in) throws IOException {
