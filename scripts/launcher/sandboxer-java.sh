@@ -120,13 +120,22 @@ agent_options() {
 # run_client CLIENT ARGS...: for a `run` stage, replaces the launcher by the native run client CLIENT when the build
 # made one (it needs Go). The client hands the script to the job's connection agent without a JVM (~0.15 s less per
 # sub-stage) and starts the launcher ($self) again, with SANDBOXER_NO_RUN_CLIENT=1, for whatever it does not handle
-# itself (no agent, an unusual command line). Returns when it does not apply.
+# itself (no agent, an unusual command line). Returns when it does not apply, and when the client cannot be started
+# here (built for another architecture, on a noexec mount): that must cost the job the JVM's start, not the job.
 run_client() {
-  local client=$1
+  local client=$1 errexit=
   shift
   if [ "${1:-}" = run ] && [ -z "${SANDBOXER_NO_RUN_CLIENT:-}" ] && [ -x "$client" ]; then
     export SANDBOXER_LAUNCHER="$self"
+    # A failed exec ends a non-interactive bash unless execfail is set, and under errexit even then.
+    case $- in *e*) errexit=1 ;; esac
+    shopt -s execfail
+    set +e
     exec "$client" "$@"
+    shopt -u execfail
+    [ -z "$errexit" ] || set -e
+    unset SANDBOXER_LAUNCHER
+    echo "sandboxer: warning: the native run client $client could not be started; this stage runs through the JVM" >&2
   fi
 }
 

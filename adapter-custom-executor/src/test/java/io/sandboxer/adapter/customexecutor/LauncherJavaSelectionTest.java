@@ -6,9 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,8 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
  * as Debian's {@code /usr/bin/java} is one), a JDK without that file asked once, and the AOT cache's name.
  */
 class LauncherJavaSelectionTest {
-    private static final Path SCRIPT = Path.of("..", "scripts", "launcher", "sandboxer-java.sh").toAbsolutePath().normalize();
-
     @TempDir
     Path dir;
 
@@ -66,7 +62,7 @@ class LauncherJavaSelectionTest {
     @Test
     void theAotCacheIsNamedAfterTheJdksRuntimeVersion() throws Exception {
         Path jdk25 = jdk("jdk25", "25.0.3", "25.0.3+9-LTS");
-        String out = bash(Map.of("SANDBOXER_JAVA", jdk25 + "/bin/java"), "select_java; aot_cache_path /lib sandboxer; echo \"$cache\"");
+        String out = LauncherScript.bash(Map.of("SANDBOXER_JAVA", jdk25 + "/bin/java"), "select_java; aot_cache_path /lib sandboxer; echo \"$cache\"");
         assertEquals("/lib/aot/sandboxer-25.0.3_9-LTS.aot", out);
     }
 
@@ -81,26 +77,11 @@ class LauncherJavaSelectionTest {
     }
 
     private static void executable(Path file, String text) throws IOException {
-        Files.writeString(file, text);
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
+        LauncherScript.executable(file, text.getBytes(StandardCharsets.UTF_8));
     }
 
     private String select(Map<String, String> env) throws Exception {
-        return bash(env, "select_java; echo \"$java $java_version $java_release\"");
+        return LauncherScript.bash(env, "select_java; echo \"$java $java_version $java_release\"");
     }
 
-    private String bash(Map<String, String> env, String commands) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder("bash", "-c", "set -euo pipefail; . \"$1\"; " + commands, "bash", SCRIPT.toString());
-        pb.environment().remove("SANDBOXER_JAVA");
-        pb.environment().remove("JAVA_HOME");
-        pb.environment().put("PATH", "/usr/bin:/bin");
-        pb.environment().putAll(env);
-        pb.redirectErrorStream(true);
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new AssertionError("bash failed: " + out);
-        }
-        return out;
-    }
 }
