@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sandboxer.core.training.TrainingBackend;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,9 +42,17 @@ class AotTrainingTest {
         assertEquals(2, new RunnerEmulator(dir.resolve("other"), "4102").stage(AotTraining.COMMAND, "bogus").exitCode());
     }
 
+    /**
+     * Scratch directories whose training process has ended (left behind), not those of a training running at the same
+     * moment elsewhere on the machine (a build's): a stage's own directory is gone before its process is.
+     */
     private static List<Path> trainingDirectories() throws IOException {
         try (Stream<Path> entries = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-            return entries.filter(p -> p.getFileName().toString().startsWith("sandboxer-aot-training")).sorted().toList();
+            return entries.filter(p -> TrainingBackend.owner(p).isPresent() && !alive(TrainingBackend.owner(p).getAsLong())).sorted().toList();
         }
+    }
+
+    private static boolean alive(long pid) {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
     }
 }

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.stream.Stream;
 
 /**
@@ -19,6 +20,8 @@ import java.util.stream.Stream;
  */
 public final class TrainingBackend implements AutoCloseable {
     private static final String ROOT = "/sandboxer-training/";
+    /** Scratch directories are named {@code sandboxer-aot-training-<pid>-<random>}: whose they are stays visible. */
+    public static final String PREFIX = "sandboxer-aot-training-";
     private final Path dir;
     private final String settings;
 
@@ -34,7 +37,7 @@ public final class TrainingBackend implements AutoCloseable {
         if (template == null || files == null) {
             return Optional.empty();
         }
-        Path dir = Files.createTempDirectory("sandboxer-aot-training");
+        Path dir = Files.createTempDirectory(PREFIX + ProcessHandle.current().pid() + "-");
         TrainingBackend backend = new TrainingBackend(dir, template.replace("@DIR@", dir.toString()));
         try {
             for (String name : files.strip().split("\\s+")) {
@@ -54,6 +57,24 @@ public final class TrainingBackend implements AutoCloseable {
     private static String resource(String name) throws IOException {
         try (InputStream in = TrainingBackend.class.getResourceAsStream(ROOT + name)) {
             return in == null ? null : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    /**
+     * The process whose training made the scratch directory DIR, by its name; empty for any other name. A directory
+     * whose process has ended is a leftover: a training removes its directory before it exits.
+     */
+    public static OptionalLong owner(Path dir) {
+        String name = dir.getFileName().toString();
+        if (!name.startsWith(PREFIX)) {
+            return OptionalLong.empty();
+        }
+        String rest = name.substring(PREFIX.length());
+        int dash = rest.indexOf('-');
+        try {
+            return dash > 0 ? OptionalLong.of(Long.parseLong(rest.substring(0, dash))) : OptionalLong.empty();
+        } catch (NumberFormatException e) {
+            return OptionalLong.empty();
         }
     }
 
