@@ -5,7 +5,7 @@
 #       sandboxer-VERSION/bin/sandboxer, fleeting-plugin-libvirt, fleeting-plugin-kubevirt (links to sandboxer)
 #       sandboxer-VERSION/runtime/   a Java runtime trimmed by jlink to the modules sandboxer uses: nothing else needed
 #       sandboxer-VERSION/aot/       AOT caches made on that runtime (JDK 25 and newer) by training runs of the file
-#       sandboxer-VERSION/libexec/   the native run client (sandboxer-run-client), when the build had a Go
+#       sandboxer-VERSION/libexec/   the native stage client (sandboxer-stage-client), when the build had a Go
 #   distribution/target/release/sandboxer_VERSION_DEBARCH.deb
 #       /usr/lib/sandboxer/{bin,runtime,aot,libexec}, /usr/bin/{sandboxer,fleeting-plugin-libvirt,fleeting-plugin-kubevirt},
 #       the man page (help2man, from --help), bash completion; depends on libvirt0 (the libvirt backend's library)
@@ -53,12 +53,12 @@ cp "$single" "$dir/bin/sandboxer"
 ln -s sandboxer "$dir/bin/fleeting-plugin-libvirt"
 ln -s sandboxer "$dir/bin/fleeting-plugin-kubevirt"
 cp -a "$work/runtime" "$dir/runtime"
-# The native run client (Go; the build makes it when a Go is installed): `run` stages then start no JVM.
-if [ -x "$target/libexec/sandboxer-run-client" ]; then
+# The native stage client (Go; the build makes it when a Go is installed): `run` stages then start no JVM.
+if [ -x "$target/libexec/sandboxer-stage-client" ]; then
   mkdir -p "$dir/libexec"
-  cp -a "$target/libexec/sandboxer-run-client" "$dir/libexec/"
+  cp -a "$target/libexec/sandboxer-stage-client" "$dir/libexec/"
 else
-  log "WARNING: $target/libexec/sandboxer-run-client is missing (the build found no Go 1.22+): this release's run stages start a JVM"
+  log "WARNING: $target/libexec/sandboxer-stage-client is missing (the build found no Go 1.22+): this release's run stages start a JVM"
 fi
 # Every stage starts a JVM: from an AOT cache made for this runtime and this file, it starts in about half the time.
 # The JVM accepts the cache wherever the directory is unpacked (it matches the file by name, size and time, which tar

@@ -7,7 +7,7 @@
 #   jvm_options NAME  sets options=(...): lib/sandboxer-jvm-options.txt, C1 and Serial GC (a stage lives for seconds
 #                     and a plugin idles: startup and footprint matter, peak throughput does not), and the AOT cache
 #                     lib/aot/NAME-<JDK runtime version>.aot when it was made for this very JDK (JDK 25 and newer).
-#   run_client CLIENT ARGS...  a `run` stage execs the native run client, when there is one (see run_client below).
+#   stage_client CLIENT ARGS...  `run` and `cleanup` exec the native stage client, when there is one (see below).
 # Bash builtins only on the common path: a job starts 6-7 JVMs through this, and the external readlink, dirname, sed,
 # ls and sort it once ran cost ~20 ms per start. The one process left is readlink for a java that is a symlink
 # (/usr/bin/java through Debian's alternatives).
@@ -117,15 +117,16 @@ agent_options() {
   if [ "$java_version" -ge 22 ]; then options+=("-XX:TrimNativeHeapInterval=10000"); fi
 }
 
-# run_client CLIENT ARGS...: for a `run` stage, replaces the launcher by the native run client CLIENT when the build
-# made one (it needs Go). The client hands the script to the job's connection agent without a JVM (~0.15 s less per
-# sub-stage) and starts the launcher ($self) again, with SANDBOXER_NO_RUN_CLIENT=1, for whatever it does not handle
-# itself (no agent, an unusual command line). Returns when it does not apply, and when the client cannot be started
+# stage_client CLIENT ARGS...: for a `run` or `cleanup` stage, replaces the launcher by the native stage client CLIENT
+# when the build made one (it needs Go). The client hands the script, or the deletion, to the job's connection agent
+# without a JVM (~0.15 s less per stage) and starts the launcher ($self) again, with SANDBOXER_NO_STAGE_CLIENT=1, for
+# whatever it does not handle itself (no agent, an unusual command line). Returns when it does not apply, and when the client cannot be started
 # here (built for another architecture, on a noexec mount): that must cost the job the JVM's start, not the job.
-run_client() {
+stage_client() {
   local client=$1 errexit=
   shift
-  if [ "${1:-}" = run ] && [ -z "${SANDBOXER_NO_RUN_CLIENT:-}" ] && [ -x "$client" ]; then
+  case ${1:-} in run | cleanup) ;; *) return 0 ;; esac
+  if [ -z "${SANDBOXER_NO_STAGE_CLIENT:-}" ] && [ -x "$client" ]; then
     export SANDBOXER_LAUNCHER="$self"
     # A failed exec ends a non-interactive bash unless execfail is set, and under errexit even then.
     case $- in *e*) errexit=1 ;; esac
@@ -135,7 +136,7 @@ run_client() {
     shopt -u execfail
     [ -z "$errexit" ] || set -e
     unset SANDBOXER_LAUNCHER
-    echo "sandboxer: warning: the native run client $client could not be started; this stage runs through the JVM" >&2
+    echo "sandboxer: warning: the native stage client $client could not be started; this stage runs through the JVM" >&2
   fi
 }
 

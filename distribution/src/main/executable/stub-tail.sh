@@ -16,7 +16,7 @@ case "$name" in
     exec "$java" "${options[@]}" -Dsandboxer.backend="$backend" -cp "$self" io.sandboxer.adapter.fleeting.FleetingPlugin "$@"
     ;;
   *)
-    run_client "${self%/*/*}/libexec/sandboxer-run-client" "$@" # a release's native run client, beside bin/
+    stage_client "${self%/*/*}/libexec/sandboxer-stage-client" "$@" # a release's native stage client, beside bin/
     if ! select_java; then
       echo "ERROR: sandboxer needs a Java runtime 21 or newer; none found (set SANDBOXER_JAVA or JAVA_HOME, or install one)" >&2
       exit "${SYSTEM_FAILURE_EXIT_CODE:-2}"

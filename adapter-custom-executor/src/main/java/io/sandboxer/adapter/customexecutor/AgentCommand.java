@@ -89,20 +89,30 @@ final class AgentCommand implements Callable<Integer> {
             }
         });
         Deadline deadline = Deadline.after(timeout, Clock.systemUTC());
-        SshSession ssh;
-        ConnectInfo info;
+        // Held open for the agent's life: cleanup's DELETE then costs no backend connection of its own.
         try (SandboxProvider provider = driver.openExisting(driver.settings())) {
+            return serve(job, control, provider, deadline, guestUp, guestReady, ready);
+        } catch (SandboxException e) {
+            LOG.warn("cannot reach the backend of {}: {}", sandbox, e.getMessage());
+            return 1;
+        }
+    }
+
+    private int serve(AgentDirectory.Job job, ControlLink control, SandboxProvider provider, Deadline deadline, Semaphore guestUp,
+            CompletableFuture<Void> guestReady, AtomicBoolean ready) throws IOException {
+        ConnectInfo info;
+        try {
             info = Readiness.addressOnly().await(provider, sandbox, deadline, ProgressListener.SILENT);
         } catch (SandboxException e) {
             LOG.warn("no address for {}: {}", sandbox, e.getMessage());
             return 1;
         }
         SshTarget target = SshTarget.of(info, HostKeyPolicy.insecure("the guest's host key was not injected"));
-        ssh = connectWhenUp(target, deadline, guestUp);
+        SshSession ssh = connectWhenUp(target, deadline, guestUp);
         if (ssh == null) {
             return 1;
         }
-        ConnectionAgent agent = new ConnectionAgent(job, ssh, info.os(), idleTimeout, Clock.systemUTC());
+        ConnectionAgent agent = new ConnectionAgent(job, () -> provider.delete(sandbox), ssh, info.os(), idleTimeout, Clock.systemUTC());
         agent.bind();
         guestReady.thenRun(agent::guestReady);
         ready.set(true); // before saying so: prepare closes the link once it has read it

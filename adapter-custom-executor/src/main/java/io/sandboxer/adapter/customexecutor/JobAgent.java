@@ -42,6 +42,31 @@ final class JobAgent {
         }
     }
 
+    /**
+     * Has the job's agent delete {@code sandbox} (it holds the backend open) and stop; empty when there is no agent or
+     * it could not, then the caller stops it and deletes by itself. An agent's failure is said: it may explain the
+     * caller's own.
+     */
+    static Optional<Boolean> deleteThroughAgent(String sandbox) {
+        Optional<AgentDirectory.Job> job;
+        try {
+            job = AgentDirectory.from(System.getenv()).find(sandbox);
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+        if (job.isEmpty()) {
+            return Optional.empty();
+        }
+        return switch (AgentClient.delete(job.get().socket(), sandbox)) {
+            case AgentClient.Deletion.Deleted deleted -> Optional.of(deleted.existed());
+            case AgentClient.Deletion.NoAgent noAgent -> Optional.empty();
+            case AgentClient.Deletion.Failed failed -> {
+                Diagnostics.say("the connection agent did not delete " + sandbox + " (" + failed.why() + "); deleting directly");
+                yield Optional.empty();
+            }
+        };
+    }
+
     /** Stops the job's agent, if one runs, and removes its directory; true when there was one. */
     static boolean stop(String sandbox) {
         try {

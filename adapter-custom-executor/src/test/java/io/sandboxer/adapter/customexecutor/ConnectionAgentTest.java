@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.sandboxer.backend.kubevirt.FakeVirtController;
+import io.sandboxer.backend.kubevirt.model.v1.VirtualMachineInstance;
 import io.sandboxer.core.testing.Poll;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -119,6 +120,34 @@ class ConnectionAgentTest {
             Poll.until("the agent has stopped", Duration.ofSeconds(20), () -> !agent.isAlive());
             assertFalse(Files.exists(job.agentDir()));
         }
+    }
+
+    /**
+     * cleanup has the agent delete the sandbox through the backend it holds open: cleanup opens none of its own, so
+     * here, where cleanup's own settings reach no API server, the VM is still deleted and nothing is left.
+     */
+    @Test
+    void cleanupDeletesTheSandboxThroughTheAgentsOpenBackend() throws Exception {
+        Job job = job("3010");
+        try (AutoCloseable booted = boot(job)) {
+            prepare(job);
+            ProcessHandle agent = job.agent().orElseThrow();
+            assertTrue(vmiExists(job.name()));
+            RunnerEmulator.Result cleanup = job.runner().stage("cleanup", "--config", MockCluster.unreachableConfig(dir).toString());
+            assertEquals(0, cleanup.exitCode(), cleanup.stderr());
+            assertTrue(cleanup.stderr().contains("stopped the job's connection agent") && cleanup.stderr().contains("deleted sandbox " + job.name()),
+                    cleanup.stderr());
+            assertFalse(vmiExists(job.name()), "the agent deleted the VM");
+            assertFalse(Files.exists(job.agentDir()), "the agent removed its directory before it answered");
+            Poll.until("the agent has stopped", Duration.ofSeconds(20), () -> !agent.isAlive());
+            RunnerEmulator.Result again = job.runner().stage("cleanup", "--config", job.config().toString());
+            assertEquals(0, again.exitCode(), again.stderr());
+            assertTrue(again.stderr().contains("nothing to clean up for " + job.name()), "a second cleanup (no agent now) finds nothing: " + again.stderr());
+        }
+    }
+
+    private boolean vmiExists(String name) {
+        return client.resources(VirtualMachineInstance.class).inNamespace("ci").withName(name).get() != null;
     }
 
     /**

@@ -20,7 +20,7 @@ final class LauncherScript {
         ProcessBuilder pb = new ProcessBuilder("bash", "-c", "set -euo pipefail; . \"$1\"; " + commands, "bash", SCRIPT.toString());
         pb.environment().remove("SANDBOXER_JAVA");
         pb.environment().remove("JAVA_HOME");
-        pb.environment().remove("SANDBOXER_NO_RUN_CLIENT");
+        pb.environment().remove("SANDBOXER_NO_STAGE_CLIENT");
         pb.environment().remove("SANDBOXER_LAUNCHER");
         pb.environment().put("PATH", "/usr/bin:/bin");
         pb.environment().putAll(env);

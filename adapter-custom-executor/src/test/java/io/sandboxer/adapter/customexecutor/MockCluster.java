@@ -13,7 +13,16 @@ final class MockCluster {
     }
 
     static Path config(KubernetesClient client, Path dir) throws IOException {
-        Path kubeconfig = MockKubeconfig.write(client.getMasterUrl().toString(), dir);
+        return config(client.getMasterUrl().toString(), dir);
+    }
+
+    /** The same settings for an API server nobody runs: any call through them fails. */
+    static Path unreachableConfig(Path dir) throws IOException {
+        return config("https://127.0.0.1:" + freePort(), Files.createDirectories(dir.resolve("unreachable")));
+    }
+
+    private static Path config(String apiServer, Path dir) throws IOException {
+        Path kubeconfig = MockKubeconfig.write(apiServer, dir);
         Path config = dir.resolve("sandboxer.json");
         Files.writeString(config, "{\"provider\": \"kubevirt\", \"kubeconfig\": \"" + kubeconfig + "\", \"namespace\": \"ci\", \"access\": \"pod-ip\", "
                 + "\"image\": \"quay.io/containerdisks/debian:12\"}");

@@ -117,6 +117,9 @@ class CustomExecutorLibvirtIT {
         } finally {
             RunnerEmulator.Result cleanup = runner.stage("cleanup", "--config", configArg);
             assertEquals(0, cleanup.exitCode(), cleanup.stderr());
+            // The stage client (as for run) had the agent delete the domain through its open libvirt connection.
+            assertTrue(cleanup.stderr().contains("stopped the job's connection agent\n[sandboxer] deleted sandbox " + name), cleanup.stderr());
+            assertFalse(cleanup.stderr().contains("deleting directly"), cleanup.stderr());
         }
         assertEquals("", host.leftovers(name), "no domain or volume of the job is left");
         try (Stream<Path> files = Files.walk(state)) {
@@ -145,8 +148,8 @@ class CustomExecutorLibvirtIT {
         Process run = runner.start("run", "--config", config, script.toString(), "build_script");
         BufferedReader out = new BufferedReader(new InputStreamReader(run.getInputStream(), StandardCharsets.UTF_8));
         assertEquals("started", out.readLine());
-        // The launcher exec'd the native run client, which the build makes wherever Go is (as here): no JVM per sub-stage.
-        assertEquals("sandboxer-run-client", Files.readSymbolicLink(Path.of("/proc", Long.toString(run.pid()), "exe")).getFileName().toString(),
+        // The launcher exec'd the native stage client, which the build makes wherever Go is (as here): no JVM per sub-stage.
+        assertEquals("sandboxer-stage-client", Files.readSymbolicLink(Path.of("/proc", Long.toString(run.pid()), "exe")).getFileName().toString(),
                 "the run stage is the native client talking to the job's connection agent");
         Poll.until("the remote command runs", Duration.ofSeconds(60), () -> remote(runner, config, "pgrep -f '" + marker + "'"));
 

@@ -94,7 +94,7 @@ class ReleaseIT {
         }
         // A run stage goes to the native client beside bin/, which hands what it cannot serve (here: no job response) to
         // the executable's JVM path on the bundled runtime, once: that path says what is missing.
-        assertTrue(Files.isExecutable(bin.getParent().resolve("libexec/sandboxer-run-client")), "the archive has the native run client");
+        assertTrue(Files.isExecutable(bin.getParent().resolve("libexec/sandboxer-stage-client")), "the archive has the native stage client");
         Path script = Files.writeString(work.resolve("script.sh"), "true\n");
         Result handedOver = run("unshare", "--mount", "sh", "-c", "mount -t tmpfs none /usr/lib/jvm && exec env -i PATH=/usr/bin:/bin \"$@\"",
                 "isolated", bin.resolve("sandboxer").toString(), "run", script.toString(), "build_script");
@@ -113,7 +113,7 @@ class ReleaseIT {
             List<String> files = run("dpkg", "-L", "sandboxer").stdout().lines().filter(l -> l.startsWith("/usr/")).toList();
             assertTrue(files.contains("/usr/bin/sandboxer") && files.contains("/usr/share/man/man1/sandboxer.1.gz")
                     && files.contains("/usr/share/bash-completion/completions/sandboxer")
-                    && files.contains("/usr/lib/sandboxer/libexec/sandboxer-run-client"), files.toString());
+                    && files.contains("/usr/lib/sandboxer/libexec/sandboxer-stage-client"), files.toString());
             assertTrue(run("dpkg-query", "-W", "-f", "${Depends}", "sandboxer").stdout().contains("libvirt0"));
             Result version = run("env", "-i", "PATH=/usr/bin:/bin", "sandboxer", "--version");
             assertEquals(0, version.exit(), version.stderr());

@@ -82,6 +82,42 @@ public final class AgentClient implements AutoCloseable {
         }
     }
 
+    /** What became of cleanup's request that the agent delete the sandbox. */
+    public sealed interface Deletion {
+        /** The agent deleted the sandbox ({@code existed}: there was one), stopped and removed its directory. */
+        record Deleted(boolean existed) implements Deletion {
+        }
+
+        /** No agent listens: cleanup deletes by itself, as without an agent. */
+        record NoAgent(String why) implements Deletion {
+        }
+
+        /** The agent could not delete, or broke off: cleanup deletes by itself (deleting is idempotent). */
+        record Failed(String why) implements Deletion {
+        }
+    }
+
+    /** Asks the agent at {@code socket} to delete {@code sandbox} through the backend it holds open, and to stop. */
+    public static Deletion delete(Path socket, String sandbox) {
+        AgentClient client;
+        try {
+            client = connect(socket);
+        } catch (IOException e) {
+            return new Deletion.NoAgent(e.getMessage());
+        }
+        try (client) {
+            AgentProtocol.write(client.out, AgentProtocol.DELETE, sandbox);
+            AgentProtocol.Frame answer = AgentProtocol.readRequired(client.in);
+            return switch (answer.type()) {
+                case AgentProtocol.DELETED -> new Deletion.Deleted(answer.payload().length == 1 && answer.payload()[0] == 1);
+                case AgentProtocol.FAILED -> new Deletion.Failed(answer.text());
+                default -> new Deletion.Failed("the agent sent an unknown frame type " + answer.type());
+            };
+        } catch (IOException e) {
+            return new Deletion.Failed("the connection agent went away: " + e.getMessage());
+        }
+    }
+
     /** Tells the agent at {@code socket} to stop; true when one answered. */
     public static boolean stop(Path socket) {
         try (AgentClient client = connect(socket)) {

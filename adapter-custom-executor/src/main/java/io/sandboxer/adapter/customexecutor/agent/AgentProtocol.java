@@ -12,19 +12,23 @@ import java.nio.charset.StandardCharsets;
  * The agent's socket protocol: frames of one type byte, a 4-byte length and that many bytes. A {@code run} client sends
  * RUN (the sub-stage name) and SCRIPT (the script's bytes), later perhaps CANCEL; the agent answers STARTED once the
  * script runs in the guest, OUT and ERR as its output arrives, and EXIT (the exit status) or FAILED (why the agent
- * could not run it). {@code cleanup} sends STOP. Closing the socket before EXIT means cancel.
+ * could not run it). {@code cleanup} sends DELETE (the sandbox's name) and the agent, which holds the backend open,
+ * deletes the sandbox, stops and removes its directory before it answers DELETED (one byte: 1 when there was a sandbox,
+ * 0 when there was none) or FAILED; STOP only stops it. Closing the socket before EXIT means cancel.
  */
 final class AgentProtocol {
     static final byte RUN = 'R';
     static final byte SCRIPT = 'S';
     static final byte CANCEL = 'C';
     static final byte STOP = 'Q';
+    static final byte DELETE = 'D';
     static final byte STARTED = 's';
     static final byte OUT = 'o';
     static final byte ERR = 'e';
     static final byte EXIT = 'x';
     static final byte FAILED = 'f';
     static final byte STOPPING = 'q';
+    static final byte DELETED = 'd';
     /** Job scripts are a few hundred KiB at most; a larger frame is a confused or hostile peer. */
     static final int MAX_FRAME = 64 * 1024 * 1024;
 

@@ -1,6 +1,7 @@
 package io.sandboxer.adapter.customexecutor.agent;
 
 import io.sandboxer.core.bootstrap.OsFamily;
+import io.sandboxer.core.provider.SandboxException;
 import io.sandboxer.core.ssh.ExecResult;
 import io.sandboxer.core.ssh.SshException;
 import io.sandboxer.core.ssh.SshSession;
@@ -27,6 +28,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -38,13 +40,16 @@ import org.slf4j.LoggerFactory;
  * {@code run} stages, which then skip a JVM's worth of provider lookups and a cold SSH handshake each. It serves a
  * Unix socket in the job's private directory, answers only its own user (the peer's credentials are checked on every
  * connection), never logs a script, and ends by itself when {@code cleanup} says STOP, when its connection to the guest
- * is lost (the VM is gone), or after {@code idleTimeout} without a script.
+ * is lost (the VM is gone), or after {@code idleTimeout} without a script. {@code cleanup} may instead say DELETE: the
+ * agent holds the backend open, so it deletes the sandbox without a stage paying for opening it, and removes its own
+ * directory.
  */
 public final class ConnectionAgent {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionAgent.class);
     private static final Duration WATCH_INTERVAL = Duration.ofSeconds(2);
 
     private final AgentDirectory.Job job;
+    private final SandboxDeletion deletion;
     private final SshSession ssh;
     private final OsFamily os;
     private final Duration idleTimeout;
@@ -54,13 +59,23 @@ public final class ConnectionAgent {
     private final AtomicInteger running = new AtomicInteger();
     private final AtomicReference<Instant> lastActive = new AtomicReference<>();
     private final AtomicReference<String> stopReason = new AtomicReference<>();
+    /** cleanup's DELETE is under way: serving stops at once, but the process ends only once it has answered. */
+    private final AtomicBoolean deleting = new AtomicBoolean();
+    private final CompletableFuture<Void> deletionAnswered = new CompletableFuture<>();
     private ServerSocketChannel server;
     /** The socket and pid file as this agent made them: a successor may have replaced both, and they are its then. */
     private Object socketKey;
     private Object pidKey;
 
-    public ConnectionAgent(AgentDirectory.Job job, SshSession ssh, OsFamily os, Duration idleTimeout, Clock clock) {
+    /** Deletes the job's sandbox through the backend the agent holds open; true when there was one. */
+    @FunctionalInterface
+    public interface SandboxDeletion {
+        boolean delete() throws SandboxException;
+    }
+
+    public ConnectionAgent(AgentDirectory.Job job, SandboxDeletion deletion, SshSession ssh, OsFamily os, Duration idleTimeout, Clock clock) {
         this.job = Objects.requireNonNull(job, "job");
+        this.deletion = Objects.requireNonNull(deletion, "deletion");
         this.ssh = Objects.requireNonNull(ssh, "ssh");
         this.os = Objects.requireNonNull(os, "os");
         this.idleTimeout = Objects.requireNonNull(idleTimeout, "idleTimeout");
@@ -132,6 +147,9 @@ public final class ConnectionAgent {
         watchdog.interrupt();
         nextShell.close();
         ssh.close();
+        if (deleting.get()) {
+            deletionAnswered.join();
+        }
         try {
             deleteIfOurs(job.socket(), socketKey);
             deleteIfOurs(job.pidFile(), pidKey);
@@ -185,11 +203,44 @@ public final class ConnectionAgent {
                     AgentProtocol.write(out, AgentProtocol.STOPPING, new byte[0]);
                     stop("cleanup asked");
                 }
+                case AgentProtocol.DELETE -> deleteSandbox(first.text(), out);
                 case AgentProtocol.RUN -> runScript(first.text(), in, out);
                 default -> LOG.warn("refused a connection that began with frame type {}", first.type());
             }
         } catch (IOException | RuntimeException e) {
             LOG.warn("a client connection ended badly: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * cleanup's DELETE: stops serving first (no script starts on a sandbox being deleted), deletes the sandbox, removes
+     * the job's directory (cleanup's own path would), then answers. On FAILED cleanup deletes by itself, and says why.
+     */
+    private void deleteSandbox(String sandbox, DataOutputStream out) throws IOException {
+        if (!job.sandbox().equals(sandbox)) {
+            LOG.warn("refused to delete {}: this agent serves {}", sandbox, job.sandbox());
+            AgentProtocol.write(out, AgentProtocol.FAILED, "this agent serves " + job.sandbox() + ", not " + sandbox);
+            return;
+        }
+        if (!deleting.compareAndSet(false, true)) {
+            AgentProtocol.write(out, AgentProtocol.FAILED, "another cleanup is deleting " + sandbox);
+            return;
+        }
+        try {
+            stop("cleanup deletes the sandbox");
+            boolean existed;
+            try {
+                existed = deletion.delete();
+            } catch (SandboxException e) {
+                LOG.warn("could not delete {}: {}", sandbox, e.getMessage());
+                AgentProtocol.write(out, AgentProtocol.FAILED, e.getMessage() == null ? e.toString() : e.getMessage());
+                return;
+            }
+            LOG.info(existed ? "deleted {}" : "{} was gone already", sandbox);
+            job.delete();
+            AgentProtocol.write(out, AgentProtocol.DELETED, new byte[] {(byte) (existed ? 1 : 0)});
+        } finally {
+            deletionAnswered.complete(null);
         }
     }
 

@@ -68,6 +68,6 @@ class ConnectionAgentSuccessionTest {
     private static ConnectionAgent agent(AgentDirectory.Job job, TestSshServer guest) {
         SshSession ssh = SshSession.connect(new SshTarget("127.0.0.1", guest.port(), "runner", new Credential.Password(Secret.of("pw")),
                 HostKeyPolicy.insecure("a test server")), SshOptions.DEFAULT.withConnectTimeout(Duration.ofSeconds(10)));
-        return new ConnectionAgent(job, ssh, OsFamily.LINUX, Duration.ofHours(1), Clock.systemUTC());
+        return new ConnectionAgent(job, () -> false, ssh, OsFamily.LINUX, Duration.ofHours(1), Clock.systemUTC());
     }
 }

@@ -10,7 +10,8 @@ import (
 
 // The agent's socket protocol (AgentProtocol): frames of one type byte, a 4-byte big-endian length and that many
 // bytes. The client sends RUN (the sub-stage) and SCRIPT, perhaps CANCEL; the agent answers STARTED, OUT and ERR as
-// the output arrives, and EXIT (the status) or FAILED (why). Closing the socket before EXIT means cancel.
+// the output arrives, and EXIT (the status) or FAILED (why). Closing the socket before EXIT means cancel. cleanup
+// sends DELETE (the sandbox); the agent answers DELETED (one byte: 1 when there was a sandbox) or FAILED.
 const (
 	frameRun     = 'R'
 	frameScript  = 'S'
@@ -20,6 +21,8 @@ const (
 	frameErr     = 'e'
 	frameExit    = 'x'
 	frameFailed  = 'f'
+	frameDelete  = 'D'
+	frameDeleted = 'd'
 	// A larger frame is a confused or hostile peer (AgentProtocol.MAX_FRAME).
 	maxFrame = 64 * 1024 * 1024
 )
@@ -109,6 +112,31 @@ func runOnAgent(socket, stage string, script []byte, stdout, stderr io.Writer, s
 				return outcome{kind: unavailable, why: why}
 			}
 		}
+	}
+}
+
+// deleteOnAgent asks the agent to delete the sandbox and stop: whether there was one, a handOver error when no agent
+// listens, another error when the agent could not delete or broke off.
+func deleteOnAgent(socket, sandbox string) (bool, error) {
+	conn, err := net.Dial("unix", socket)
+	if err != nil {
+		return false, handOver{"the job's connection agent is not running (" + err.Error() + ")"}
+	}
+	defer conn.Close()
+	if err := writeFrame(conn, frameDelete, []byte(sandbox)); err != nil {
+		return false, fmt.Errorf("the connection agent went away: %w", err)
+	}
+	f, err := readFrame(conn)
+	if err != nil {
+		return false, fmt.Errorf("the connection agent went away: %w", err)
+	}
+	switch f.kind {
+	case frameDeleted:
+		return len(f.payload) == 1 && f.payload[0] == 1, nil
+	case frameFailed:
+		return false, fmt.Errorf("%s", f.payload)
+	default:
+		return false, fmt.Errorf("the agent sent an unknown frame type %d", f.kind)
 	}
 }
 

@@ -40,15 +40,15 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The native run client ({@code src/main/go/run-client}, built by the build before the tests), run as the launcher
+ * The native stage client ({@code src/main/go/stage-client}, built by the build before the tests), run as the launcher
  * runs it, against a scripted agent on a real Unix socket in a real {@link AgentDirectory}: the socket it picks is
  * the one {@link JobIdentity} names, the agent's answers become the stage's exit code, output and messages as on
  * the JVM path, SIGTERM cancels, and everything it does not handle goes to the JVM path (a fake launcher here) before
  * anything ran. The real agent and guest behind it: {@code CustomExecutorLibvirtIT}.
  */
-class RunClientTest {
-    static final Path CLIENT = Path.of("target", "run-client", "sandboxer-run-client").toAbsolutePath();
-    private static final Path SOURCE = Path.of("src", "main", "go", "run-client", "main.go");
+class StageClientTest {
+    static final Path CLIENT = Path.of("target", "stage-client", "sandboxer-stage-client").toAbsolutePath();
+    private static final Path SOURCE = Path.of("src", "main", "go", "stage-client", "main.go");
     private static final int BUILD_FAILURE = 71;
     private static final int SYSTEM_FAILURE = 72;
     /** Threads of their own for the scripted agents (which may wait in accept for good) and the output readers. */
@@ -68,7 +68,7 @@ class RunClientTest {
     void setUp() throws IOException {
         // Built whenever a Go 1.22+ is on the machine, as on CI; a build without Go ships the JVM path only.
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(CLIENT) || System.getenv("CI") != null,
-                "no native run client was built (no Go on this machine)");
+                "no native stage client was built (no Go on this machine)");
         assertTrue(Files.isExecutable(CLIENT), "the build makes " + CLIENT + " wherever Go is installed, as on CI");
         agents = dir.resolve("agents");
         response = dir.resolve("response.json");
@@ -271,10 +271,65 @@ class RunClientTest {
 
     /** The plain form the client reads is QuickStart's: the same options with a value and the same flags. */
     @Test
-    void theClientKnowsTheSameRunOptionsAsTheQuickStart() throws IOException {
+    void theClientKnowsTheSameOptionsAsTheQuickStart() throws IOException {
         String source = Files.readString(SOURCE);
         assertEquals(new TreeSet<>(QuickStart.RUN_OPTIONS), goKeys(source, "runOptions"));
         assertEquals(new TreeSet<>(QuickStart.RUN_FLAGS), goKeys(source, "runFlags"));
+        assertEquals(new TreeSet<>(QuickStart.CLEANUP_OPTIONS), goKeys(source, "cleanupOptions"));
+    }
+
+    // --- cleanup: the agent deletes the sandbox with the backend it holds open
+
+    @Test
+    void cleanupHasTheAgentOfTheSandboxJobIdentityNamesDeleteIt() throws Exception {
+        CompletableFuture<List<Frame>> received = agent(expectedName(), (in, out) -> {
+            Frame delete = read(in);
+            write(out, 'd', new byte[] {1});
+            return List.of(delete);
+        });
+        Result result = client("cleanup", "--config", "/x.json", "--timeout", "1h");
+        assertEquals(0, result.code(), result.stderr());
+        assertEquals(List.of(new Frame('D', expectedName())), received.get(10, TimeUnit.SECONDS));
+        assertEquals("[sandboxer] stopped the job's connection agent\n[sandboxer] deleted sandbox " + expectedName() + "\n", result.stderr(),
+                "the JVM path's words");
+        assertEquals("", result.stdout());
+        assertFalse(Files.exists(handedOver));
+    }
+
+    @Test
+    void cleanupOfASandboxThatIsGoneSaysSo() throws Exception {
+        agent(expectedName(), (in, out) -> {
+            read(in);
+            write(out, 'd', new byte[] {0});
+            return List.of();
+        });
+        Result result = client("cleanup", "--config", "/x.json");
+        assertEquals(0, result.code(), result.stderr());
+        assertTrue(result.stderr().endsWith("[sandboxer] nothing to clean up for " + expectedName() + "\n"), result.stderr());
+    }
+
+    @Test
+    void anAgentThatCannotDeleteLeavesTheDeletionToTheJvmPathAndSaysWhy() throws Exception {
+        agent(expectedName(), (in, out) -> {
+            read(in);
+            write(out, 'f', "libvirt is not running".getBytes(StandardCharsets.UTF_8));
+            return List.of();
+        });
+        Result result = client("cleanup", "--config", "/x.json");
+        assertHandedOver(result, "cleanup", "--config", "/x.json");
+        assertTrue(result.stderr().contains("the connection agent did not delete " + expectedName() + " (libvirt is not running); deleting directly"),
+                result.stderr());
+    }
+
+    @Test
+    void cleanupWithoutAnAgentOrWithAnUnusualCommandLineIsTheJvmPaths() throws Exception {
+        Result noAgent = client("cleanup", "--config", "/x.json");
+        assertHandedOver(noAgent, "cleanup", "--config", "/x.json");
+        assertEquals("", noAgent.stderr(), "nothing to say: the JVM path deletes as it always did");
+        agent(expectedName(), (in, out) -> List.of(read(in)));
+        assertHandedOver(client("cleanup", "--timeout=1h"), "cleanup", "--timeout=1h");
+        assertHandedOver(client("cleanup", "extra"), "cleanup", "extra");
+        assertFalse(contacted, "the agent was never contacted");
     }
 
     private static Set<String> goKeys(String source, String variable) {
@@ -293,7 +348,7 @@ class RunClientTest {
     private void assertHandedOver(Result result, String... args) throws IOException {
         assertEquals(0, result.code(), "the fake JVM path exits 0: " + result.stderr());
         assertTrue(Files.exists(handedOver), "handed over to the JVM path: " + result.stderr());
-        assertEquals(String.join(" ", args) + "\nSANDBOXER_NO_RUN_CLIENT=1\n", Files.readString(handedOver));
+        assertEquals(String.join(" ", args) + "\nSANDBOXER_NO_STAGE_CLIENT=1\n", Files.readString(handedOver));
     }
 
     private String expectedName() {
@@ -381,7 +436,7 @@ class RunClientTest {
         Path launcher = dir.resolve("fake-launcher");
         if (!Files.exists(launcher)) {
             // The JVM path, faked: it records how it was started.
-            Files.writeString(launcher, "#!/bin/sh\necho \"$*\" > " + handedOver + "\necho SANDBOXER_NO_RUN_CLIENT=$SANDBOXER_NO_RUN_CLIENT >> "
+            Files.writeString(launcher, "#!/bin/sh\necho \"$*\" > " + handedOver + "\necho SANDBOXER_NO_STAGE_CLIENT=$SANDBOXER_NO_STAGE_CLIENT >> "
                     + handedOver + "\n");
             Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwx------"));
         }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the native run client (the standard library only: no download) into OUT, for the build's launcher and the
+# Builds the native stage client (the standard library only: no download) into OUT, for the build's launcher and the
 # release. Without a Go 1.22 or newer it makes nothing and says so: `run` then takes the JVM path, as it always can.
 #   build.sh OUT
 set -euo pipefail
@@ -9,7 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 go=$(find_go 1.22)
 rm -f "$out"
 if [ -z "$go" ]; then
-  echo "[run-client] WARNING: no Go 1.22 or newer (SANDBOXER_GO, /usr/local/go/bin/go, go on PATH): no native run client; run stages start a JVM" >&2
+  echo "[stage-client] WARNING: no Go 1.22 or newer (SANDBOXER_GO, /usr/local/go/bin/go, go on PATH): no native stage client; run stages start a JVM" >&2
   exit 0
 fi
 mkdir -p "$(dirname "$out")"
