@@ -2,10 +2,12 @@ package main
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
+	"time"
 )
 
 // The agent's socket protocol (AgentProtocol): frames of one type byte, a 4-byte big-endian length and that many
@@ -115,20 +117,30 @@ func runOnAgent(socket, stage string, script []byte, stdout, stderr io.Writer, s
 	}
 }
 
+// deleteAnswerLimit is AgentClient.DELETE_ANSWER_LIMIT: a hung agent must not hang cleanup.
+var deleteAnswerLimit = 60 * time.Second
+
 // deleteOnAgent asks the agent to delete the sandbox and stop: whether there was one, a handOver error when no agent
-// listens, another error when the agent could not delete or broke off.
+// listens, another error when the agent could not delete, broke off or did not answer in time.
 func deleteOnAgent(socket, sandbox string) (bool, error) {
 	conn, err := net.Dial("unix", socket)
 	if err != nil {
 		return false, handOver{"the job's connection agent is not running (" + err.Error() + ")"}
 	}
 	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(deleteAnswerLimit))
+	gone := func(err error) error {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return fmt.Errorf("the connection agent did not answer within %v", deleteAnswerLimit)
+		}
+		return fmt.Errorf("the connection agent went away: %w", err)
+	}
 	if err := writeFrame(conn, frameDelete, []byte(sandbox)); err != nil {
-		return false, fmt.Errorf("the connection agent went away: %w", err)
+		return false, gone(err)
 	}
 	f, err := readFrame(conn)
 	if err != nil {
-		return false, fmt.Errorf("the connection agent went away: %w", err)
+		return false, gone(err)
 	}
 	switch f.kind {
 	case frameDeleted:

@@ -9,6 +9,9 @@ import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A {@code run} stage's side of the agent's socket: sends the sub-stage and its script, copies the output as it
@@ -19,6 +22,10 @@ public final class AgentClient implements AutoCloseable {
     private final SocketChannel channel;
     private final DataInputStream in;
     private final DataOutputStream out;
+    /** Set when an answer deadline closed the connection. */
+    private volatile boolean timedOut;
+    static final Duration DELETE_ANSWER_LIMIT = Duration.ofSeconds(60);
+    static final Duration STOP_ANSWER_LIMIT = Duration.ofSeconds(10);
 
     private AgentClient(SocketChannel channel) {
         this.channel = channel;
@@ -97,14 +104,23 @@ public final class AgentClient implements AutoCloseable {
         }
     }
 
-    /** Asks the agent at {@code socket} to delete {@code sandbox} through the backend it holds open, and to stop. */
+    /**
+     * Asks the agent at {@code socket} to delete {@code sandbox} through the backend it holds open, and to stop. An
+     * agent that has not answered within {@link #DELETE_ANSWER_LIMIT} (libvirt's destroy of a stuck QEMU takes ~15 s)
+     * counts as failed: a hung agent must not hang cleanup.
+     */
     public static Deletion delete(Path socket, String sandbox) {
+        return delete(socket, sandbox, DELETE_ANSWER_LIMIT);
+    }
+
+    static Deletion delete(Path socket, String sandbox, Duration limit) {
         AgentClient client;
         try {
             client = connect(socket);
         } catch (IOException e) {
             return new Deletion.NoAgent(e.getMessage());
         }
+        AnswerDeadline deadline = new AnswerDeadline(client, limit);
         try (client) {
             AgentProtocol.write(client.out, AgentProtocol.DELETE, sandbox);
             AgentProtocol.Frame answer = AgentProtocol.readRequired(client.in);
@@ -114,18 +130,50 @@ public final class AgentClient implements AutoCloseable {
                 default -> new Deletion.Failed("the agent sent an unknown frame type " + answer.type());
             };
         } catch (IOException e) {
-            return new Deletion.Failed("the connection agent went away: " + e.getMessage());
+            return new Deletion.Failed(deadline.why(e));
+        } finally {
+            deadline.cancel();
         }
     }
 
-    /** Tells the agent at {@code socket} to stop; true when one answered. */
+    /** Tells the agent at {@code socket} to stop; true when one answered (within {@link #STOP_ANSWER_LIMIT}). */
     public static boolean stop(Path socket) {
         try (AgentClient client = connect(socket)) {
-            AgentProtocol.write(client.out, AgentProtocol.STOP, new byte[0]);
-            AgentProtocol.Frame answer = AgentProtocol.read(client.in);
-            return answer != null && answer.type() == AgentProtocol.STOPPING;
+            AnswerDeadline deadline = new AnswerDeadline(client, STOP_ANSWER_LIMIT);
+            try {
+                AgentProtocol.write(client.out, AgentProtocol.STOP, new byte[0]);
+                AgentProtocol.Frame answer = AgentProtocol.read(client.in);
+                return answer != null && answer.type() == AgentProtocol.STOPPING;
+            } finally {
+                deadline.cancel();
+            }
         } catch (IOException e) {
             return false;
+        }
+    }
+
+    /** Closes the client's connection when the agent has not answered in time, which ends the caller's read. */
+    private static final class AnswerDeadline {
+        private final AgentClient client;
+        private final Duration limit;
+        private final CompletableFuture<Void> timer;
+
+        AnswerDeadline(AgentClient client, Duration limit) {
+            this.client = client;
+            this.limit = limit;
+            this.timer = CompletableFuture.runAsync(() -> {
+                client.timedOut = true;
+                client.close();
+            }, CompletableFuture.delayedExecutor(limit.toMillis(), TimeUnit.MILLISECONDS));
+        }
+
+        String why(IOException e) {
+            String within = limit.toMillis() % 1000 == 0 ? limit.toSeconds() + " s" : limit.toMillis() + " ms";
+            return client.timedOut ? "the connection agent did not answer within " + within : "the connection agent went away: " + e.getMessage();
+        }
+
+        void cancel() {
+            timer.cancel(false);
         }
     }
 

@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -102,6 +103,27 @@ class ConnectionAgentDeletionTest {
         assertTrue(AgentClient.stop(job.socket()));
         assertEquals("cleanup asked", serving.get(10, TimeUnit.SECONDS));
         assertTrue(Files.exists(job.dir()), "STOP alone leaves the directory to cleanup");
+    }
+
+    /** A hung agent (here: a deletion that never returns) must not hang cleanup: it counts as failed after the limit. */
+    @Test
+    void anAgentThatDoesNotAnswerInTimeCountsAsFailed() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<String> serving = serve(agent(() -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return true;
+        }));
+        try {
+            assertEquals(new AgentClient.Deletion.Failed("the connection agent did not answer within 300 ms"),
+                    AgentClient.delete(job.socket(), SANDBOX, Duration.ofMillis(300)));
+        } finally {
+            release.countDown();
+        }
+        assertEquals("cleanup deletes the sandbox", serving.get(10, TimeUnit.SECONDS));
     }
 
     private ConnectionAgent agent(ConnectionAgent.SandboxDeletion deletion) throws Exception {
