@@ -53,12 +53,12 @@ cp "$single" "$dir/bin/sandboxer"
 ln -s sandboxer "$dir/bin/fleeting-plugin-libvirt"
 ln -s sandboxer "$dir/bin/fleeting-plugin-kubevirt"
 cp -a "$work/runtime" "$dir/runtime"
-# The native stage client (Go; the build makes it when a Go is installed): `run` stages then start no JVM.
+# The native stage client (Go; the build makes it when a Go is installed): `run` and `cleanup` then start no JVM.
 if [ -x "$target/libexec/sandboxer-stage-client" ]; then
   mkdir -p "$dir/libexec"
   cp -a "$target/libexec/sandboxer-stage-client" "$dir/libexec/"
 else
-  log "WARNING: $target/libexec/sandboxer-stage-client is missing (the build found no Go 1.22+): this release's run stages start a JVM"
+  log "WARNING: $target/libexec/sandboxer-stage-client is missing (the build found no Go 1.22+): this release's run and cleanup stages start a JVM"
 fi
 # Every stage starts a JVM: from an AOT cache made for this runtime and this file, it starts in about half the time.
 # The JVM accepts the cache wherever the directory is unpacked (it matches the file by name, size and time, which tar
