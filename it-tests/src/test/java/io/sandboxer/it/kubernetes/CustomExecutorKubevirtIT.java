@@ -80,6 +80,7 @@ class CustomExecutorKubevirtIT {
         Secret orphan = cluster.plane().admin().secrets().inNamespace(NAMESPACE).resource(new SecretBuilder().withNewMetadata()
                 .withName(KubevirtCluster.secretOf(vanished)).withLabels(orphanLabels).endMetadata()
                 .withStringData(Map.of("userdata", "#cloud-config\n")).build()).create();
+        RunnerEmulator.Result passingCleanup;
         try {
             prepare(passing);
             assertEquals("on " + name + " as runner\nmemory=sized\n", subStage(passing, "build_script", """
@@ -98,8 +99,9 @@ class CustomExecutorKubevirtIT {
             assertTrue(dryRun.stdout().lines().anyMatch(("would delete sandbox " + name)::equals), "its VM_TTL is over: " + dryRun.stdout());
             assertTrue(cluster.vmis().stream().anyMatch(v -> v.getMetadata().getName().equals(name)), "a dry run deletes nothing");
         } finally {
-            cleanup(passing);
+            passingCleanup = cleanup(passing);
         }
+        assertDeletedByTheAgent(passingCleanup, name);
         cluster.awaitNothingLeft(name, Duration.ofMinutes(2));
 
         RunnerEmulator failing = runner(jobId());
@@ -165,9 +167,16 @@ class CustomExecutorKubevirtIT {
         return r;
     }
 
-    private static void cleanup(RunnerEmulator runner) throws Exception {
+    private static RunnerEmulator.Result cleanup(RunnerEmulator runner) throws Exception {
         RunnerEmulator.Result cleanup = runner.stage("cleanup", "--config", config.toString());
         assertEquals(0, cleanup.exitCode(), cleanup.stderr());
+        return cleanup;
+    }
+
+    /** The job's connection agent deleted the VM with the Kubernetes client it held open (the service account's). */
+    private static void assertDeletedByTheAgent(RunnerEmulator.Result cleanup, String name) {
+        assertTrue(cleanup.stderr().contains("stopped the job's connection agent\n[sandboxer] deleted sandbox " + name), cleanup.stderr());
+        assertFalse(cleanup.stderr().contains("deleting directly"), cleanup.stderr());
     }
 
     private static RunnerEmulator.Result stage(RunnerEmulator runner, String... args) {
