@@ -125,7 +125,7 @@ var deleteAnswerLimit = 60 * time.Second
 func deleteOnAgent(socket, sandbox string) (bool, error) {
 	conn, err := net.Dial("unix", socket)
 	if err != nil {
-		return false, handOver{"the job's connection agent is not running (" + err.Error() + ")"}
+		return false, handOver{why: "the job's connection agent is not running (" + err.Error() + ")"}
 	}
 	defer conn.Close()
 	_ = conn.SetDeadline(time.Now().Add(deleteAnswerLimit))

@@ -31,8 +31,12 @@ var cleanupOptions = map[string]bool{"--config": true, "--backend": true, "--nam
 
 const defaultPrefix = "sandboxer"
 
-// handOver means: this client does not handle the stage; the JVM path does, from the start.
-type handOver struct{ why string }
+// handOver means: this client does not handle the stage; the JVM path does, from the start. agentFailed: the job's
+// agent was asked to delete and could not (or did not answer), so the JVM path is not to ask it again.
+type handOver struct {
+	why         string
+	agentFailed bool
+}
 
 func (h handOver) Error() string { return h.why }
 
@@ -40,7 +44,7 @@ func main() {
 	env := runnerEnv{}
 	code, err := serveStage(os.Args[1:], env)
 	if h, ok := err.(handOver); ok {
-		execJvm(h.why, env)
+		execJvm(h, env)
 	}
 	os.Exit(code)
 }
@@ -53,18 +57,18 @@ func serveStage(args []string, env runnerEnv) (int, error) {
 	if len(args) > 0 && args[0] == "cleanup" {
 		return cleanup(args, env)
 	}
-	return 0, handOver{"not a stage this client serves"}
+	return 0, handOver{why: "not a stage this client serves"}
 }
 
 // jobAgent is the job's sandbox and its agent's socket; a handOver error when the job has no agent here.
 func jobAgent(prefix string, env runnerEnv) (name, socket string, err error) {
 	name, err = sandboxName(env.get("JOB_RESPONSE_FILE"), prefix)
 	if err != nil {
-		return "", "", handOver{err.Error()}
+		return "", "", handOver{why: err.Error()}
 	}
 	socket, err = agentSocket(name)
 	if err != nil {
-		return "", "", handOver{err.Error()}
+		return "", "", handOver{why: err.Error()}
 	}
 	return name, socket, nil
 }
@@ -82,11 +86,11 @@ func cleanup(args []string, env runnerEnv) (int, error) {
 	}
 	signal.Ignore(syscall.SIGPIPE)
 	existed, err := deleteOnAgent(socket, name)
-	if err != nil {
-		if _, noAgent := err.(handOver); !noAgent {
-			say("the connection agent did not delete " + name + " (" + err.Error() + "); deleting directly")
-		}
-		return 0, handOver{err.Error()}
+	if h, noAgent := err.(handOver); noAgent {
+		return 0, h
+	} else if err != nil {
+		say("the connection agent did not delete " + name + " (" + err.Error() + "); deleting directly")
+		return 0, handOver{why: err.Error(), agentFailed: true}
 	}
 	say("stopped the job's connection agent")
 	if existed {
@@ -110,7 +114,7 @@ func run(args []string, env runnerEnv) (int, error) {
 	}
 	body, err := readScript(script)
 	if err != nil {
-		return 0, handOver{err.Error()}
+		return 0, handOver{why: err.Error()}
 	}
 	// As the JVM's Cancellation: the runner cancels with SIGTERM (SIGINT by hand).
 	signals := make(chan os.Signal, 1)
@@ -128,7 +132,7 @@ func run(args []string, env runnerEnv) (int, error) {
 		sayError("the sandbox " + name + " was lost during " + stage + ": " + outcome.why)
 		return env.systemFailure(), nil
 	default: // unavailable: nothing ran
-		return 0, handOver{outcome.why}
+		return 0, handOver{why: outcome.why}
 	}
 }
 
@@ -146,20 +150,20 @@ func parseCommandLine(args []string, valued, flags map[string]bool, positionals 
 			i++
 		case flags[arg]:
 		case strings.HasPrefix(arg, "-"):
-			return nil, "", handOver{"option " + arg + " is the JVM path's to read"}
+			return nil, "", handOver{why: "option " + arg + " is the JVM path's to read"}
 		default:
 			positional = append(positional, arg)
 		}
 	}
 	if len(positional) != positionals {
-		return nil, "", handOver{fmt.Sprintf("not %d arguments", positionals)}
+		return nil, "", handOver{why: fmt.Sprintf("not %d arguments", positionals)}
 	}
 	prefix = defaultPrefix
 	if p, ok := options["--name-prefix"]; ok {
 		prefix = p
 	}
 	if !validPrefix(prefix) {
-		return nil, "", handOver{"--name-prefix is the JVM path's to refuse"}
+		return nil, "", handOver{why: "--name-prefix is the JVM path's to refuse"}
 	}
 	return positional, prefix, nil
 }
@@ -189,14 +193,18 @@ func finish(env runnerEnv, stage string, code int) (int, error) {
 }
 
 // execJvm replaces this process by the launcher's JVM path, with the same arguments, stdin, stdout and stderr.
-func execJvm(why string, env runnerEnv) {
+func execJvm(h handOver, env runnerEnv) {
 	launcher := env.get("SANDBOXER_LAUNCHER")
 	if !strings.HasPrefix(launcher, "/") {
 		sayError("sandboxer-stage-client: SANDBOXER_LAUNCHER is not set to the sandboxer launcher (it starts this client); " +
-			"cannot hand over (" + why + ")")
+			"cannot hand over (" + h.why + ")")
 		os.Exit(env.systemFailure())
 	}
-	err := syscall.Exec(launcher, append([]string{launcher}, os.Args[1:]...), append(os.Environ(), "SANDBOXER_NO_STAGE_CLIENT=1"))
+	environ := append(os.Environ(), "SANDBOXER_NO_STAGE_CLIENT=1")
+	if h.agentFailed {
+		environ = append(environ, "SANDBOXER_AGENT_DID_NOT_DELETE=1") // JobAgent.AGENT_DID_NOT_DELETE
+	}
+	err := syscall.Exec(launcher, append([]string{launcher}, os.Args[1:]...), environ)
 	sayError("sandboxer-stage-client: cannot start " + launcher + ": " + err.Error())
 	os.Exit(env.systemFailure())
 }

@@ -18,6 +18,11 @@ import java.util.Optional;
 final class JobAgent {
     /** The launcher sets this to itself, so the agent runs with the launcher's JDK and JVM options. */
     static final String LAUNCHER_VARIABLE = "SANDBOXER_LAUNCHER";
+    /**
+     * The stage client sets this when it hands cleanup over because the agent could not delete or did not answer:
+     * asking a hung agent again would only wait again.
+     */
+    static final String AGENT_DID_NOT_DELETE = "SANDBOXER_AGENT_DID_NOT_DELETE";
 
     private JobAgent() {
     }
@@ -48,6 +53,9 @@ final class JobAgent {
      * caller's own.
      */
     static Optional<Boolean> deleteThroughAgent(String sandbox) {
+        if (System.getenv(AGENT_DID_NOT_DELETE) != null) {
+            return Optional.empty(); // the stage client asked it already, and said why it did not
+        }
         Optional<AgentDirectory.Job> job;
         try {
             job = AgentDirectory.from(System.getenv()).find(sandbox);

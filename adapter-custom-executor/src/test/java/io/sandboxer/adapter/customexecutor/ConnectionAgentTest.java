@@ -146,6 +146,27 @@ class ConnectionAgentTest {
         }
     }
 
+    /**
+     * Handed over by the stage client after the agent failed to delete, cleanup does not ask it again: it stops the
+     * agent and deletes with its own settings (here unreachable, so it fails, which shows it did not ask the agent).
+     */
+    @Test
+    void cleanupHandedOverAfterTheAgentFailedDeletesWithoutAskingItAgain() throws Exception {
+        Job job = job("3011");
+        try (AutoCloseable booted = boot(job)) {
+            prepare(job);
+            ProcessHandle agent = job.agent().orElseThrow();
+            RunnerEmulator.Result cleanup = job.runner().hostEnvironment(JobAgent.AGENT_DID_NOT_DELETE, "1")
+                    .stage("cleanup", "--config", MockCluster.unreachableConfig(dir).toString());
+            assertEquals(2, cleanup.exitCode(), "its own backend is unreachable: " + cleanup.stderr());
+            assertTrue(cleanup.stderr().contains("stopped the job's connection agent"), cleanup.stderr());
+            assertTrue(vmiExists(job.name()), "the agent was not asked to delete");
+            Poll.until("the agent has stopped", Duration.ofSeconds(20), () -> !agent.isAlive());
+            assertEquals(0, job.runner().stage("cleanup", "--config", job.config().toString()).exitCode());
+            assertFalse(vmiExists(job.name()));
+        }
+    }
+
     private boolean vmiExists(String name) {
         return client.resources(VirtualMachineInstance.class).inNamespace("ci").withName(name).get() != null;
     }

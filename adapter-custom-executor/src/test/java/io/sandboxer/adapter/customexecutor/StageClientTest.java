@@ -316,7 +316,9 @@ class StageClientTest {
             return List.of();
         });
         Result result = client("cleanup", "--config", "/x.json");
-        assertHandedOver(result, "cleanup", "--config", "/x.json");
+        assertEquals(0, result.code(), "the fake JVM path exits 0: " + result.stderr());
+        assertEquals("cleanup --config /x.json\nSANDBOXER_NO_STAGE_CLIENT=1\nSANDBOXER_AGENT_DID_NOT_DELETE=1\n", Files.readString(handedOver),
+                "handed over, telling the JVM path not to ask the agent again");
         assertTrue(result.stderr().contains("the connection agent did not delete " + expectedName() + " (libvirt is not running); deleting directly"),
                 result.stderr());
     }
@@ -437,7 +439,8 @@ class StageClientTest {
         if (!Files.exists(launcher)) {
             // The JVM path, faked: it records how it was started.
             Files.writeString(launcher, "#!/bin/sh\necho \"$*\" > " + handedOver + "\necho SANDBOXER_NO_STAGE_CLIENT=$SANDBOXER_NO_STAGE_CLIENT >> "
-                    + handedOver + "\n");
+                    + handedOver + "\nif [ -n \"${SANDBOXER_AGENT_DID_NOT_DELETE:-}\" ]; then echo SANDBOXER_AGENT_DID_NOT_DELETE=$SANDBOXER_AGENT_DID_NOT_DELETE >> "
+                    + handedOver + "; fi\n");
             Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwx------"));
         }
         List<String> command = new ArrayList<>(List.of(CLIENT.toString()));
