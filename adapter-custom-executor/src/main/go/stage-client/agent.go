@@ -131,7 +131,7 @@ func deleteOnAgent(socket, sandbox string) (bool, error) {
 	_ = conn.SetDeadline(time.Now().Add(deleteAnswerLimit))
 	gone := func(err error) error {
 		if errors.Is(err, os.ErrDeadlineExceeded) {
-			return fmt.Errorf("the connection agent did not answer within %v", deleteAnswerLimit)
+			return fmt.Errorf("the connection agent did not answer within %s", inWords(deleteAnswerLimit))
 		}
 		return fmt.Errorf("the connection agent went away: %w", err)
 	}
@@ -150,6 +150,14 @@ func deleteOnAgent(socket, sandbox string) (bool, error) {
 	default:
 		return false, fmt.Errorf("the agent sent an unknown frame type %d", f.kind)
 	}
+}
+
+// inWords is a limit as AgentClient says it: "60 s", "300 ms" (Go's own "1m0s" would differ between the two paths).
+func inWords(limit time.Duration) string {
+	if limit%time.Second == 0 {
+		return fmt.Sprintf("%d s", limit/time.Second)
+	}
+	return fmt.Sprintf("%d ms", limit/time.Millisecond)
 }
 
 func writeFrame(w io.Writer, kind byte, payload []byte) error {

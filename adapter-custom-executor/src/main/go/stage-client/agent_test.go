@@ -34,11 +34,14 @@ func TestDeleteOnAHungAgentFailsAfterTheLimit(t *testing.T) {
 	}()
 	deleteAnswerLimit = 300 * time.Millisecond
 	_, err = deleteOnAgent(socket, "sandboxer-j1-0123456789ab")
-	if err == nil || !strings.Contains(err.Error(), "did not answer within 300ms") {
+	if err == nil || !strings.Contains(err.Error(), "did not answer within 300 ms") {
 		t.Fatalf("want a failure naming the limit, got %v", err)
 	}
 	if _, silent := err.(handOver); silent {
 		t.Fatalf("a hung agent is a failure to report, not a silent hand-over: %v", err)
+	}
+	if got := inWords(60 * time.Second); got != "60 s" {
+		t.Fatalf("the default limit reads %q, not as the JVM path says it", got)
 	}
 	if f := <-received; f.kind != frameDelete || string(f.payload) != "sandboxer-j1-0123456789ab" {
 		t.Fatalf("the agent was asked %c %q", f.kind, f.payload)
